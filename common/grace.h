@@ -1,0 +1,25 @@
+/*
+ * Grace periods: after a good code from a remote host, the same service from the same host
+ * may skip the code for a while. Entries are MAC'd under the user's secret, so whoever can
+ * write the file but not read the secret (a sealed one) cannot forge them.
+ */
+#ifndef OTP_GRACE_H
+#define OTP_GRACE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "otpfile.h"
+
+/* Does rec hold an unexpired, authentic grace entry for (user, service, rhost)? */
+bool otp_grace_valid(const struct otp_record *rec, const char *user, const char *service,
+		     const char *rhost, time_t now);
+
+/*
+ * Record a grace period of seconds for (user, service, rhost), replacing the entry for that
+ * host, dropping expired ones, and the oldest when full. Needs the (opened) secret.
+ */
+int otp_grace_record(struct otp_record *rec, const char *user, const char *service,
+		     const char *rhost, time_t now, unsigned seconds);
+
+#endif

@@ -1,0 +1,442 @@
+#include "safefile.h"
+#include "err.h"
+#include "secmem.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/rand.h>
+
+#define REOPEN_TRIES 100 /* replaces seen while waiting for the lock before giving up */
+
+static int why(struct otp_file *f, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int why(struct otp_file *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof(f->why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/*
+ * Open an admin directory one component at a time without following symlinks, checking
+ * each is root-owned and not writable by group or other: no user-controlled component is
+ * ever followed with root's privileges.
+ */
+static int open_trusted_dir(struct otp_file *f)
+{
+	char *copy = strdup(f->dir), *save = NULL;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = OTP_OK;
+
+	if (!copy || fd < 0) {
+		free(copy);
+		if (fd >= 0)
+			close(fd);
+		return copy ? why(f, OTP_E_IO, "cannot open /") : OTP_E_NOMEM;
+	}
+	for (char *comp = strtok_r(copy, "/", &save);; comp = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+
+		if (fstat(fd, &st) != 0) {
+			rc = why(f, OTP_E_IO, "cannot stat %s: %s", f->dir, strerror(errno));
+			break;
+		}
+		if (st.st_uid != 0 || (st.st_mode & 022)) {
+			rc = why(f, OTP_E_UNSAFE,
+				 "%s is not a root-owned directory closed to group and other writes "
+				 "(use ~ or %%h in file= for files in home directories)", f->dir);
+			break;
+		}
+		if (!comp) {
+			f->dirfd = fd;
+			fd = -1;
+			break;
+		}
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			rc = why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_UNSAFE,
+				 "cannot open directory %s (component %s): %s", f->dir, comp,
+				 strerror(errno));
+			break;
+		}
+		close(fd);
+		fd = next;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_path,
+		  size_t max_size)
+{
+	const char *slash = strrchr(path, '/');
+
+	memset(f, 0, sizeof(*f));
+	f->dirfd = -1;
+	f->owner = owner;
+	f->root_may_own = admin_path;
+	f->max_size = max_size;
+	if (path[0] != '/' || !slash || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0)
+		return why(f, OTP_E_INVAL, "%s is not an absolute path to a file", path);
+	f->dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	f->name = strdup(slash + 1);
+	if (!f->dir || !f->name) {
+		otp_file_close(f);
+		return OTP_E_NOMEM;
+	}
+	if (admin_path)
+		return open_trusted_dir(f);
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0)
+		return why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_IO,
+			   "cannot open directory %s: %s", f->dir, strerror(errno));
+	return OTP_OK;
+}
+
+void otp_file_close(struct otp_file *f)
+{
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	f->dirfd = -1;
+	free(f->dir);
+	free(f->name);
+	f->dir = f->name = NULL;
+}
+
+bool otp_file_exists(struct otp_file *f)
+{
+	struct stat st;
+
+	return fstatat(f->dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int check_stat(struct otp_file *f, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
+	if (st->st_uid != f->owner && !(f->root_may_own && st->st_uid == 0))
+		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u", f->dir,
+			   f->name, (unsigned)st->st_uid, (unsigned)f->owner);
+	if (st->st_mode & (f->public_file ? 022 : 077))
+		return why(f, OTP_E_UNSAFE,
+			   "%s/%s has group/other permissions (mode %04o); chmod 600 it", f->dir,
+			   f->name, (unsigned)(st->st_mode & 07777));
+	if (st->st_uid != 0 && !(st->st_mode & S_IWUSR) && !f->read_only)
+		return why(f, OTP_E_UNSAFE, "%s/%s is not writable by its owner (mode %04o), so its "
+			   "state cannot be updated; chmod 600 it", f->dir, f->name,
+			   (unsigned)(st->st_mode & 07777));
+	if (st->st_nlink != 1)
+		return why(f, OTP_E_UNSAFE, "%s/%s has %lu hard links, expected 1", f->dir, f->name,
+			   (unsigned long)st->st_nlink);
+	if ((size_t)st->st_size > f->max_size)
+		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+			   f->max_size);
+	return OTP_OK;
+}
+
+/* Open the file itself. O_NONBLOCK so a FIFO planted there cannot block the open. */
+static int open_checked(struct otp_file *f, int mode, int *fdp, struct stat *st)
+{
+	int fd = openat(f->dirfd, f->name, mode | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int rc;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return why(f, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
+		if (errno == ELOOP)
+			return why(f, OTP_E_UNSAFE, "%s/%s is a symbolic link", f->dir, f->name);
+		return why(f, errno == EACCES || errno == EPERM ? OTP_E_UNSAFE : OTP_E_IO,
+			   "cannot open %s/%s: %s", f->dir, f->name, strerror(errno));
+	}
+	if (fstat(fd, st) != 0) {
+		rc = why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if ((rc = check_stat(f, st)) != OTP_OK) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return OTP_OK;
+}
+
+static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
+{
+	size_t cap = f->max_size + 1, len = 0;
+	char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return OTP_E_NOMEM;
+	/* Read one byte past the limit so a file that grew since fstat is caught. */
+	while (len < cap) {
+		ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = why(f, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
+				     strerror(errno));
+			otp_wipe(buf, cap);
+			free(buf);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > f->max_size) {
+		otp_wipe(buf, cap);
+		free(buf);
+		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+			   f->max_size);
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return OTP_OK;
+}
+
+int otp_file_read(struct otp_file *f, char **buf, size_t *len)
+{
+	struct stat st;
+	int fd, rc;
+
+	if ((rc = open_checked(f, O_RDONLY, &fd, &st)) != OTP_OK)
+		return rc;
+	rc = read_bounded(f, fd, buf, len);
+	close(fd);
+	return rc;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Poll for an OFD write lock until the deadline (a blocking wait could hang sshd). */
+static int lock_until(struct otp_file *f, int fd, long deadline)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	long pause = 1;
+
+	for (;;) {
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return OTP_OK;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return why(f, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
+				   strerror(errno));
+		if (now_ms() >= deadline)
+			return why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
+				   f->name);
+		sleep_ms(pause);
+		if (pause < 16)
+			pause *= 2;
+	}
+}
+
+int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk)
+{
+	long deadline = now_ms() + (long)timeout_ms;
+
+	lk->fd = -1;
+	for (int tries = 0; tries < REOPEN_TRIES; tries++) {
+		struct stat now;
+		int fd, rc;
+
+		if ((rc = open_checked(f, O_RDWR, &fd, &lk->st)) != OTP_OK)
+			return rc;
+		if ((rc = lock_until(f, fd, deadline)) != OTP_OK) {
+			close(fd);
+			return rc;
+		}
+		/* Whoever held the lock may have renamed a new file over ours: follow it. */
+		if (fstatat(f->dirfd, f->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_dev == lk->st.st_dev && now.st_ino == lk->st.st_ino) {
+			/* Checked again: the owner or mode may have changed while we waited. */
+			rc = fstat(fd, &lk->st) != 0 ? OTP_E_IO : check_stat(f, &lk->st);
+			if (rc != OTP_OK) {
+				close(fd);
+				return rc;
+			}
+			lk->fd = fd;
+			return OTP_OK;
+		}
+		close(fd);
+	}
+	return why(f, OTP_E_LOCK, "%s/%s keeps changing; giving up", f->dir, f->name);
+}
+
+int otp_locked_read(struct otp_file *f, struct otp_locked *lk, char **buf, size_t *len)
+{
+	return read_bounded(f, lk->fd, buf, len);
+}
+
+void otp_file_unlock(struct otp_locked *lk)
+{
+	if (lk->fd >= 0)
+		close(lk->fd); /* closing the last descriptor drops the OFD lock */
+	lk->fd = -1;
+}
+
+/* Create "." name ".XXXXXXXXXXXX" with a random suffix: never a fixed name a crash leaves. */
+static int create_temp(struct otp_file *f, char *tmp, size_t tmpsz, int *fdp)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned char rnd[6];
+		int fd;
+
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return OTP_E_CRYPTO;
+		if (snprintf(tmp, tmpsz, ".%s.%02x%02x%02x%02x%02x%02x.tmp", f->name, rnd[0],
+			     rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)tmpsz)
+			return why(f, OTP_E_INVAL, "file name too long");
+		fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			*fdp = fd;
+			return OTP_OK;
+		}
+		if (errno != EEXIST)
+			return why(f, OTP_E_IO, "cannot create a temporary file in %s: %s", f->dir,
+				   strerror(errno));
+	}
+	return why(f, OTP_E_IO, "cannot create a temporary file in %s", f->dir);
+}
+
+static int write_all(struct otp_file *f, int fd, const char *data, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return why(f, OTP_E_IO, "cannot write to %s: %s", f->dir,
+				   n < 0 ? strerror(errno) : "short write");
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		return why(f, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
+	return OTP_OK;
+}
+
+/* Write data to a new temp file with the given owner and mode; *tmp names it. */
+static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid,
+		      mode_t mode, char *tmp, size_t tmpsz)
+{
+	struct stat st;
+	int fd = -1, rc;
+
+	if ((rc = create_temp(f, tmp, tmpsz, &fd)) != OTP_OK)
+		return rc;
+	rc = OTP_OK;
+	if (fstat(fd, &st) != 0)
+		rc = why(f, OTP_E_IO, "cannot stat a temporary file: %s", strerror(errno));
+	else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) != 0 &&
+		 st.st_uid != uid) /* the group alone does not matter: no group bits are set */
+		rc = why(f, OTP_E_IO, "cannot keep the owner of %s/%s: %s", f->dir, f->name,
+			 strerror(errno));
+	else if (fchmod(fd, mode) != 0)
+		rc = why(f, OTP_E_IO, "cannot set the mode of %s/%s: %s", f->dir, f->name,
+			 strerror(errno));
+	if (rc == OTP_OK)
+		rc = write_all(f, fd, data, len);
+	if (close(fd) != 0 && rc == OTP_OK)
+		rc = why(f, OTP_E_IO, "cannot close a file in %s: %s", f->dir, strerror(errno));
+	if (rc != OTP_OK)
+		unlinkat(f->dirfd, tmp, 0);
+	return rc;
+}
+
+static int sync_dir(struct otp_file *f)
+{
+	if (fsync(f->dirfd) != 0 && errno != EINVAL)
+		return why(f, OTP_E_IO, "cannot fsync directory %s: %s", f->dir, strerror(errno));
+	return OTP_OK;
+}
+
+int otp_file_replace(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len)
+{
+	char tmp[512];
+	struct stat now;
+	int rc;
+
+	if (lk->fd < 0)
+		return OTP_E_INVAL;
+	rc = write_temp(f, data, len, lk->st.st_uid, lk->st.st_gid, lk->st.st_mode & 0700, tmp,
+			sizeof(tmp));
+	if (rc != OTP_OK)
+		return rc;
+	/* Someone who does not take our lock replaced the file: do not overwrite their work. */
+	if (fstatat(f->dirfd, f->name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    now.st_dev != lk->st.st_dev || now.st_ino != lk->st.st_ino) {
+		unlinkat(f->dirfd, tmp, 0);
+		return why(f, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
+			   f->name);
+	}
+	if (renameat(f->dirfd, tmp, f->dirfd, f->name) != 0) {
+		rc = why(f, OTP_E_IO, "cannot rename into %s/%s: %s", f->dir, f->name,
+			 strerror(errno));
+		unlinkat(f->dirfd, tmp, 0);
+		return rc;
+	}
+	return sync_dir(f);
+}
+
+int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid)
+{
+	char tmp[512];
+	int rc;
+
+	rc = write_temp(f, data, len, uid, gid, 0600, tmp, sizeof(tmp));
+	if (rc != OTP_OK)
+		return rc;
+	/* RENAME_NOREPLACE: a file created meanwhile is never clobbered. */
+	if (renameat2(f->dirfd, tmp, f->dirfd, f->name, RENAME_NOREPLACE) != 0) {
+		int e = errno;
+		unlinkat(f->dirfd, tmp, 0);
+		if (e == EEXIST)
+			return why(f, OTP_E_INVAL, "%s/%s already exists", f->dir, f->name);
+		return why(f, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
+	}
+	return sync_dir(f);
+}
+
+int otp_file_remove(struct otp_file *f)
+{
+	struct otp_locked lk;
+	int rc = otp_file_lock(f, 5000, &lk);
+
+	if (rc != OTP_OK)
+		return rc;
+	if (unlinkat(f->dirfd, f->name, 0) != 0)
+		rc = why(f, OTP_E_IO, "cannot remove %s/%s: %s", f->dir, f->name, strerror(errno));
+	else
+		rc = sync_dir(f);
+	otp_file_unlock(&lk);
+	return rc;
+}

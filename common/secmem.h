@@ -1,0 +1,17 @@
+/* Wiping and constant-time comparison, on top of OpenSSL. */
+#ifndef OTP_SECMEM_H
+#define OTP_SECMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Overwrite len bytes at p in a way the compiler cannot elide. */
+void otp_wipe(void *p, size_t len);
+/* Wipe a NUL-terminated string in place and free it; NULL is fine. */
+void otp_free_str(char *s);
+/* Equal in time independent of where the buffers differ. */
+bool otp_ct_equal(const void *a, const void *b, size_t len);
+/* Same for two strings: the time depends only on their lengths. */
+bool otp_ct_streq(const char *a, const char *b);
+
+#endif

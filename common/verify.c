@@ -1,0 +1,266 @@
+#include "verify.h"
+#include "backup.h"
+#include "err.h"
+#include "secmem.h"
+#include "smscode.h"
+
+#include <string.h>
+
+int64_t otp_lockout_remaining(const struct otp_record *rec, time_t now)
+{
+	if (rec->locked_until <= 0) /* 0 means never locked, whatever the clock says */
+		return 0;
+	return rec->locked_until > (int64_t)now ? rec->locked_until - (int64_t)now : 0;
+}
+
+void otp_note_failure(struct otp_record *rec, const struct otp_policy *pol, time_t now)
+{
+	if (rec->failures < 1000000)
+		rec->failures++;
+	rec->last_failure = now;
+	if (pol->max_failures && rec->failures >= pol->max_failures) {
+		/* Growing back-off: lockout, 2x, 4x ... up to lockout_max. Only a success resets
+		 * it, so waiting out a lockout never buys a fresh set of free guesses. */
+		unsigned shift = rec->failures - pol->max_failures;
+		uint64_t secs = pol->lockout;
+
+		while (shift-- && secs < pol->lockout_max)
+			secs *= 2;
+		if (secs > pol->lockout_max)
+			secs = pol->lockout_max;
+		rec->locked_until = (int64_t)now + (int64_t)secs;
+	}
+}
+
+void otp_note_success(struct otp_record *rec)
+{
+	rec->failures = 0;
+	rec->last_failure = 0;
+	rec->locked_until = 0;
+}
+
+/* Copy input without spaces into out; false if it does not fit. */
+static bool strip_spaces(const char *input, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *input; input++) {
+		if (*input == ' ' || *input == '\t')
+			continue;
+		if (n + 1 >= cap)
+			return false;
+		out[n++] = *input;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Does input equal the code for counter? */
+static int code_matches(const struct otp_record *rec, uint64_t counter, const char *input,
+			bool *match)
+{
+	char code[OTP_CODE_BUFSZ];
+	int rc = otp_hotp(rec->alg, rec->secret, rec->secret_len, counter, rec->digits, code);
+
+	if (rc == OTP_OK)
+		*match = otp_ct_equal(code, input, rec->digits);
+	otp_wipe(code, sizeof(code));
+	return rc;
+}
+
+static unsigned effective_window(int file_window, unsigned policy_window)
+{
+	/* A user's file may narrow the admin's window, never widen it. */
+	if (file_window >= 0 && (unsigned)file_window < policy_window)
+		return (unsigned)file_window;
+	return policy_window;
+}
+
+static int check_totp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
+		      time_t now, struct otp_outcome *out)
+{
+	int64_t step = otp_totp_step(now, rec->period);
+	int64_t w = effective_window(rec->window, pol->window);
+	int64_t fresh = -1, used = -1;
+
+	if (step < 0)
+		return OTP_E_WRONG;
+	/* Check every step in the window; take the earliest unused match. */
+	for (int64_t s = step - w; s <= step + w; s++) {
+		bool match = false;
+		int rc;
+
+		if (s < 0)
+			continue;
+		if ((rc = code_matches(rec, (uint64_t)s, code, &match)) != OTP_OK)
+			return rc;
+		if (!match)
+			continue;
+		if (s > rec->last_step) {
+			if (fresh < 0)
+				fresh = s;
+		} else {
+			used = s;
+		}
+	}
+	out->method = OTP_METHOD_TOTP;
+	if (fresh >= 0) {
+		rec->last_step = fresh;
+		out->step_offset = fresh - step;
+		return OTP_OK;
+	}
+	if (used >= 0) {
+		out->step_offset = used - step;
+		return OTP_E_REPLAY;
+	}
+	out->method = OTP_METHOD_NONE;
+	return OTP_E_WRONG;
+}
+
+static int check_hotp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
+		      struct otp_outcome *out)
+{
+	uint64_t w = effective_window(rec->window, pol->hotp_window);
+	bool match = false;
+	int rc;
+
+	if (w == 0)
+		w = 1;
+	for (uint64_t c = rec->counter; c < rec->counter + w; c++) {
+		if ((rc = code_matches(rec, c, code, &match)) != OTP_OK)
+			return rc;
+		if (match) {
+			rec->counter = c + 1;
+			rec->resync_counter = -1;
+			out->method = OTP_METHOD_HOTP;
+			return OTP_OK;
+		}
+	}
+	if (!pol->hotp_resync)
+		return OTP_E_WRONG;
+	/* Second code of a resync: the one right after the far-ahead code seen last time. */
+	if (rec->resync_counter >= 0) {
+		uint64_t next = (uint64_t)rec->resync_counter + 1;
+
+		if ((rc = code_matches(rec, next, code, &match)) != OTP_OK)
+			return rc;
+		if (match) {
+			rec->counter = next + 1;
+			rec->resync_counter = -1;
+			out->method = OTP_METHOD_HOTP;
+			return OTP_OK;
+		}
+	}
+	for (uint64_t c = rec->counter + w; c < rec->counter + w + pol->hotp_resync; c++) {
+		if ((rc = code_matches(rec, c, code, &match)) != OTP_OK)
+			return rc;
+		if (match) {
+			rec->resync_counter = (int64_t)c;
+			out->method = OTP_METHOD_HOTP;
+			return OTP_E_RESYNC;
+		}
+	}
+	return OTP_E_WRONG;
+}
+
+/* The pending SMS code: one use, until it expires. */
+static int check_sms(struct otp_record *rec, const char *code, time_t now,
+		     const struct otp_remote_check *remote, struct otp_outcome *out)
+{
+	bool match = false;
+	int rc;
+
+	if (!rec->has_sms_code)
+		return OTP_E_WRONG;
+	if ((int64_t)now >= rec->sms_expiry) {
+		rec->has_sms_code = false; /* expired: forget it */
+		return OTP_E_WRONG;
+	}
+	if (rec->sms_by_provider) {
+		if (!remote || !remote->check)
+			return OTP_E_WRONG;
+		rc = remote->check(remote->arg, rec, code);
+		match = rc == OTP_OK;
+		if (rc != OTP_OK && rc != OTP_E_WRONG)
+			return rc;
+	} else if ((rc = otp_sms_code_matches(rec, code, now, &match)) != OTP_OK) {
+		return rc;
+	}
+	if (!match)
+		return OTP_E_WRONG;
+	rec->has_sms_code = false;
+	rec->sms_by_provider = false;
+	out->method = OTP_METHOD_SMS;
+	return OTP_OK;
+}
+
+int otp_verify(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+	       time_t now, struct otp_outcome *out)
+{
+	return otp_verify_ex(rec, pol, input, now, NULL, out);
+}
+
+int otp_verify_ex(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+		  time_t now, const struct otp_remote_check *remote, struct otp_outcome *out)
+{
+	bool had_sms;
+	char code[64];
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	had_sms = rec->has_sms_code;
+	out->wait = otp_lockout_remaining(rec, now);
+	if (out->wait > 0)
+		return OTP_E_LOCKED;
+	if (!strip_spaces(input, code, sizeof(code))) {
+		rc = OTP_E_WRONG;
+	} else if ((len = strlen(code)) == 0) {
+		otp_wipe(code, sizeof(code));
+		return OTP_E_WRONG; /* nothing typed: not a guess, not counted */
+	} else if (all_digits(code, len)) {
+		rc = OTP_E_WRONG;
+		if (rec->secret_len > 0 && len == rec->digits)
+			rc = rec->type == OTP_TOTP ? check_totp(rec, pol, code, now, out)
+						   : check_hotp(rec, pol, code, out);
+		if (rc == OTP_E_WRONG)
+			rc = check_sms(rec, code, now, remote, out);
+		/* An imported google-authenticator scratch code (8 digits). */
+		if (rc == OTP_E_WRONG && len == OTP_SCRATCH_DIGITS && rec->backup_count &&
+		    (rc = otp_backup_consume(rec, code)) == OTP_OK)
+			out->method = OTP_METHOD_BACKUP;
+	} else {
+		rc = otp_backup_consume(rec, code);
+		if (rc == OTP_OK)
+			out->method = OTP_METHOD_BACKUP;
+	}
+	otp_wipe(code, sizeof(code));
+	if (had_sms != rec->has_sms_code)
+		out->dirty = true; /* a pending SMS code was used up or expired */
+
+	switch (rc) {
+	case OTP_OK:
+		otp_note_success(rec);
+		out->dirty = true;
+		break;
+	case OTP_E_RESYNC:
+		out->dirty = true;
+		break;
+	case OTP_E_WRONG:
+		otp_note_failure(rec, pol, now);
+		out->dirty = out->counted = true;
+		break;
+	default:
+		/* A replay is a right code used twice: not a guess, so not counted. */
+		break;
+	}
+	return rc;
+}
