@@ -1,0 +1,74 @@
+/* Host keys for sealed secrets, read as root from a root-owned path (see otp-enroll --host-keygen). */
+#include "module.h"
+#include "err.h"
+#include "secmem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void load_one(struct module_ctx *ctx, const char *path)
+{
+	char why[200];
+	int rc = otp_hostkey_load(path, 1, &ctx->keys[ctx->nkeys], why, sizeof(why));
+
+	if (rc == OTP_OK)
+		ctx->nkeys++;
+	else if (rc != OTP_E_NOENT)
+		module_log(ctx, LOG_ERR, "host key not used: %s", why);
+}
+
+void hostkeys_load(struct module_ctx *ctx)
+{
+	const char *path = otp_cfg_str(ctx->cfg.seal_key, OTP_SEAL_PRIVATE_KEY);
+	char old[4096];
+
+	if (ctx->cfg.seal == OTP_SEAL_OFF)
+		return;
+	load_one(ctx, path);
+	if (snprintf(old, sizeof(old), "%s.old", path) < (int)sizeof(old))
+		load_one(ctx, old);
+}
+
+void hostkeys_free(struct module_ctx *ctx)
+{
+	for (unsigned i = 0; i < ctx->nkeys; i++)
+		otp_hostkey_free(ctx->keys[i]);
+	ctx->nkeys = 0;
+}
+
+int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
+{
+	if (!rec->sealed) {
+		if (rec->secret_len > 0 && ctx->cfg.seal == OTP_SEAL_REQUIRED) {
+			module_log(ctx, LOG_ERR, "%s holds a plain secret and seal=required: "
+				   "re-enroll with otp-enroll to seal it", ctx->path);
+			return OTP_E_UNSAFE;
+		}
+		return OTP_OK;
+	}
+	if (ctx->cfg.seal == OTP_SEAL_OFF) {
+		module_log(ctx, LOG_ERR, "%s holds a sealed secret but seal=off", ctx->path);
+		return OTP_E_UNSAFE;
+	}
+	for (unsigned i = 0; i < ctx->nkeys; i++) {
+		uint8_t id[OTP_SEAL_KEYID_LEN];
+
+		otp_hostkey_id(ctx->keys[i], id);
+		if (memcmp(id, rec->seal.keyid, sizeof(id)) != 0)
+			continue;
+		if (otp_unseal(ctx->keys[i], ctx->user, ctx->path, &rec->seal, rec->secret,
+			       &rec->secret_len) == OTP_OK)
+			return OTP_OK;
+		module_log(ctx, LOG_ERR, "the sealed secret in %s does not open: tampered with, or "
+			   "sealed for another user or path", ctx->path);
+		return OTP_E_CRYPTO;
+	}
+	module_log(ctx, LOG_ERR, "%s is sealed to a host key that is not available (%s)",
+		   ctx->path, ctx->nkeys ? "key rotated away?" : "no readable private key");
+	return OTP_E_CRYPTO;
+}
+
+bool grace_applies(const struct module_ctx *ctx)
+{
+	return ctx->cfg.grace_period > 0 && (ctx->rhost[0] || ctx->cfg.grace_local);
+}

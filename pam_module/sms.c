@@ -1,0 +1,273 @@
+#include "sms.h"
+#include "clock.h"
+#include "conv.h"
+#include "err.h"
+#include "privs.h"
+#include "secmem.h"
+#include "sender.h"
+#include "smscode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEND_FAILED "Could not send a text message; use your authenticator app or a backup code."
+#define CALL_FAILED "Could not place the call; use your authenticator app or a backup code."
+
+static bool by_provider(const struct module_ctx *ctx)
+{
+	return ctx->cfg.provider && strcmp(ctx->cfg.provider, "twilio-verify") == 0;
+}
+
+bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec)
+{
+	return ctx->cfg.sms_mode != OTP_SMS_OFF && ctx->cfg.provider && rec->phone[0];
+}
+
+const char *sms_prompt(const struct module_ctx *ctx, char *buf, size_t bufsz)
+{
+	const char *sms = otp_cfg_str(ctx->cfg.sms_trigger, "sms");
+	const char *call = otp_cfg_str(ctx->cfg.voice_trigger, "call");
+
+	if (ctx->cfg.voice)
+		snprintf(buf, bufsz,
+			 "Verification code (or \"%s\" for a text message, \"%s\" for a call): ", sms,
+			 call);
+	else
+		snprintf(buf, bufsz, "Verification code (or \"%s\" to get one by text message): ",
+			 sms);
+	return buf;
+}
+
+bool sms_is_trigger(const struct module_ctx *ctx, const char *answer, enum sms_channel *ch)
+{
+	*ch = SMS_TEXT;
+	if (strcmp(answer, otp_cfg_str(ctx->cfg.sms_trigger, "sms")) == 0)
+		return true;
+	if (!answer[0] && ctx->cfg.sms_on_empty)
+		return true;
+	if (ctx->cfg.voice && strcmp(answer, otp_cfg_str(ctx->cfg.voice_trigger, "call")) == 0) {
+		*ch = SMS_CALL;
+		return true;
+	}
+	return false;
+}
+
+/* Under the lock: may we send? Then store the new code (or mark a provider code pending). */
+static int reserve(struct module_ctx *ctx, struct otp_record *rec, const char *code,
+		   bool *resend_skipped, int64_t *wait, enum otp_sms_refusal *why)
+{
+	struct otp_sms_limits lim = { ctx->cfg.sms_min_interval, ctx->cfg.sms_max_per_day,
+				      ctx->cfg.sms_countries };
+	time_t now = module_now();
+
+	*resend_skipped = false;
+	*why = OTP_SMS_OK;
+	if ((*wait = otp_lockout_remaining(rec, now)) > 0)
+		return OTP_E_LOCKED;
+	*why = otp_sms_may_send(rec, &lim, now, wait);
+	if (*why == OTP_SMS_TOO_SOON && rec->has_sms_code && rec->sms_expiry > (int64_t)now) {
+		/* Asked again too soon: the code already sent still works. */
+		*resend_skipped = true;
+		return OTP_OK;
+	}
+	if (*why != OTP_SMS_OK)
+		return OTP_E_INVAL;
+	if (by_provider(ctx)) {
+		otp_sms_provider_pending(rec, now, ctx->cfg.code_ttl);
+		return OTP_OK;
+	}
+	return otp_sms_code_store(rec, code, now, ctx->cfg.code_ttl);
+}
+
+static void explain_refusal(struct module_ctx *ctx, enum otp_sms_refusal why, int64_t wait)
+{
+	switch (why) {
+	case OTP_SMS_TOO_SOON:
+		module_log(ctx, LOG_NOTICE, "SMS refused: asked again within %u s",
+			   ctx->cfg.sms_min_interval);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG,
+			     "A code was sent recently; you can ask for another in %lld seconds.",
+			     (long long)wait);
+		break;
+	case OTP_SMS_DAILY_CAP:
+		module_log(ctx, LOG_WARNING, "SMS refused: daily limit of %u reached",
+			   ctx->cfg.sms_max_per_day);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG,
+			     "Daily limit of text messages reached; try again in %lld hours.",
+			     (long long)((wait + 3599) / 3600));
+		break;
+	default:
+		module_log(ctx, LOG_WARNING, "SMS refused: phone number outside sms_countries");
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG,
+			     "Text messages cannot be sent to this phone number.");
+		break;
+	}
+}
+
+/* key=value lines for the sender; newlines in the message travel as the two chars "\n". */
+static int sender_input(const struct module_ctx *ctx, const char *phone, const char *code,
+			const char *message, char *buf, size_t bufsz)
+{
+	char host[256] = "";
+	size_t n;
+	int k;
+
+	gethostname(host, sizeof(host) - 1);
+	k = snprintf(buf, bufsz, "to=%s\nuser=%s\nhost=%s\n", phone, ctx->user, host);
+	if (k < 0 || (size_t)k >= bufsz)
+		return OTP_E_TOOBIG;
+	n = (size_t)k;
+	if (code) {
+		k = snprintf(buf + n, bufsz - n, "code=%s\n", code);
+		if (k < 0 || (size_t)k >= bufsz - n)
+			return OTP_E_TOOBIG;
+		n += (size_t)k;
+	}
+	if (message) {
+		if (n + 9 >= bufsz)
+			return OTP_E_TOOBIG;
+		memcpy(buf + n, "message=", 8);
+		n += 8;
+		for (const char *m = message; *m; m++) {
+			if (n + 3 >= bufsz)
+				return OTP_E_TOOBIG;
+			if (*m == '\n') {
+				buf[n++] = '\\';
+				buf[n++] = 'n';
+			} else {
+				buf[n++] = *m;
+			}
+		}
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+	return OTP_OK;
+}
+
+static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phone,
+		   const char *code)
+{
+	char message[512], input[2048], line[256], host[256] = "";
+	const char *action;
+	int rc, status;
+
+	gethostname(host, sizeof(host) - 1);
+	rc = otp_sms_message(otp_cfg_str(ctx->cfg.message, OTP_SMS_DEFAULT_MESSAGE), code ? code : "",
+			     otp_cfg_str(ctx->cfg.issuer, host), host,
+			     (ctx->cfg.code_ttl + 59) / 60, ctx->cfg.sms_domain, message,
+			     sizeof(message));
+	if (rc != OTP_OK) {
+		module_log(ctx, LOG_ERR, "message= template is invalid or too long");
+		otp_wipe(message, sizeof(message));
+		return SENDER_CONFIG;
+	}
+	if (by_provider(ctx))
+		action = ch == SMS_CALL ? "verify-start-call" : "verify-start";
+	else
+		action = ch == SMS_CALL ? "call" : "send";
+	rc = sender_input(ctx, phone, code, ch == SMS_TEXT && code ? message : NULL, input,
+			  sizeof(input));
+	status = rc == OTP_OK ? sender_run(ctx, action, input, line, sizeof(line)) : SENDER_CONFIG;
+	otp_wipe(input, sizeof(input));
+	otp_wipe(message, sizeof(message));
+	if (status == SENDER_OK)
+		module_log(ctx, LOG_INFO, "%s sent: %s", ch == SMS_CALL ? "call" : "SMS", line);
+	else
+		module_log(ctx, LOG_ERR, "%s failed (sender status %d): %s",
+			   ch == SMS_CALL ? "call" : "SMS", status, line[0] ? line : "no output");
+	return status;
+}
+
+struct reserve_args {
+	enum sms_channel ch;
+	const char *code;
+	bool skipped;
+	int64_t wait;
+	enum otp_sms_refusal why;
+	char phone[OTP_PHONE_MAX + 1];
+};
+
+static int reserve_change(struct module_ctx *ctx, struct otp_record *rec, void *arg, bool *dirty)
+{
+	struct reserve_args *ra = arg;
+	int rc = reserve(ctx, rec, ra->code, &ra->skipped, &ra->wait, &ra->why);
+
+	*dirty = rc == OTP_OK && !ra->skipped;
+	memcpy(ra->phone, rec->phone, sizeof(ra->phone));
+	return rc;
+}
+
+int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_t promptsz)
+{
+	struct otp_record after;
+	char code[OTP_SMS_CODE_MAX + 1] = "", masked[96];
+	struct reserve_args ra = { .ch = ch, .code = code };
+	int rc, status;
+
+	otp_record_init(&after);
+	if (!by_provider(ctx) && otp_sms_code_generate(ctx->cfg.code_length, code) != OTP_OK) {
+		module_log(ctx, LOG_ERR, "cannot make a random code");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	rc = userfile_update(ctx, reserve_change, &ra, &after);
+	otp_record_clear(&after);
+	if (rc == OTP_E_LOCKED) {
+		otp_wipe(code, sizeof(code));
+		module_log(ctx, LOG_NOTICE, "SMS refused: locked out for %lld more seconds",
+			   (long long)ra.wait);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG,
+			     "Too many failed attempts; try again in %lld seconds.", (long long)ra.wait);
+		return PAM_MAXTRIES;
+	}
+	if (rc == OTP_E_INVAL) {
+		otp_wipe(code, sizeof(code));
+		explain_refusal(ctx, ra.why, ra.wait);
+		return PAM_AUTH_ERR;
+	}
+	if (rc != OTP_OK) {
+		otp_wipe(code, sizeof(code));
+		return PAM_AUTHINFO_UNAVAIL; /* logged by userfile_update */
+	}
+	otp_phone_mask(ra.phone, masked, sizeof(masked));
+	if (ra.skipped) {
+		module_log(ctx, LOG_NOTICE, "SMS not resent: the code sent %u s ago is still valid",
+			   ctx->cfg.sms_min_interval);
+		snprintf(prompt, promptsz, "A code was already sent to %s. %s code: ", masked,
+			 ch == SMS_CALL ? "Call" : "SMS");
+		otp_wipe(code, sizeof(code));
+		return PAM_SUCCESS;
+	}
+	/* Sent after the lock is released: a slow provider must not block other logins. */
+	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code);
+	otp_wipe(code, sizeof(code));
+	if (status != SENDER_OK) {
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG, "%s",
+			     ch == SMS_CALL ? CALL_FAILED : SEND_FAILED);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	snprintf(prompt, promptsz, "%s %s. %s code: ", ch == SMS_CALL ? "Calling" : "Code sent to",
+		 masked, ch == SMS_CALL ? "Call" : "SMS");
+	return PAM_SUCCESS;
+}
+
+int sms_remote_check(void *arg, const struct otp_record *rec, const char *code)
+{
+	struct module_ctx *ctx = arg;
+	char input[512], line[256];
+	int status;
+
+	/* Only reached for a pending provider code, under the user's lock (one check at a time). */
+	if (sender_input(ctx, rec->phone, code, NULL, input, sizeof(input)) != OTP_OK)
+		return OTP_E_INVAL;
+	status = sender_run(ctx, "verify-check", input, line, sizeof(line));
+	otp_wipe(input, sizeof(input));
+	if (status == SENDER_OK)
+		return OTP_OK;
+	if (status == SENDER_DENIED)
+		return OTP_E_WRONG;
+	module_log(ctx, LOG_ERR, "verification check failed (sender status %d): %s", status,
+		   line[0] ? line : "no output");
+	return OTP_E_IO;
+}

@@ -1,0 +1,30 @@
+/* The SMS (and voice call) fallback at the prompt. */
+#ifndef PAM_OTP_SMS_H
+#define PAM_OTP_SMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "module.h"
+
+enum sms_channel { SMS_TEXT, SMS_CALL };
+
+/* Is the fallback on, a provider configured, and a phone on file for this user? */
+bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec);
+/* The code prompt, telling the user how to ask for a text (and a call). */
+const char *sms_prompt(const struct module_ctx *ctx, char *buf, size_t bufsz);
+/* Does the answer ask for a code (and by which channel)? */
+bool sms_is_trigger(const struct module_ctx *ctx, const char *answer, enum sms_channel *ch);
+
+/*
+ * Send a code: under the lock check the lockout and the limits, make and store the code,
+ * then (after unlocking) hand it to the provider. On success prompt is the question to ask
+ * next ("Code sent to +1•••4567. SMS code: "). Returns a PAM code; the user has been told
+ * why when it is not PAM_SUCCESS.
+ */
+int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_t promptsz);
+
+/* otp_remote_check callback: ask the provider (twilio-verify) whether code is right. */
+int sms_remote_check(void *ctx, const struct otp_record *rec, const char *code);
+
+#endif
