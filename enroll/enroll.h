@@ -1,0 +1,117 @@
+/* otp-enroll: options, per-run state and the steps, shared by the files of enroll/. */
+#ifndef OTP_ENROLL_ENROLL_H
+#define OTP_ENROLL_ENROLL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "backup.h"
+#include "cfg.h"
+#include "otpfile.h"
+#include "safefile.h"
+
+/* Exit codes (documented in --help and otp-enroll(1)). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1   /* a runtime failure: file, confirmation, not enrolled, ... */
+#define EXIT_USAGE 2  /* bad option, bad option value, --user without root */
+
+#define BACKUP_DEFAULT 10
+
+enum action {
+	ACT_ENROLL, ACT_STATUS, ACT_REMOVE, ACT_ROTATE, ACT_UPDATE, ACT_IMPORT, ACT_HOSTKEY,
+	ACT_REKEY
+};
+enum qr_mode { QR_AUTO, QR_UTF8, QR_ANSI, QR_ASCII, QR_NONE };
+
+struct options {
+	enum action action;
+	bool type_set, alg_set, digits_set, period_set;
+	enum otp_type type;
+	enum otp_alg alg;
+	unsigned digits, period;
+	const char *issuer, *label;   /* NULL: defaults */
+	const char *file;             /* --file template, NULL: conf file= or ~/.otp */
+	const char *user;             /* --user (root only) */
+	const char *conf;             /* --conf, NULL: OTP_DEFAULT_CONF */
+	bool phone_set;
+	const char *phone;            /* "" removes it */
+	bool new_backup;              /* --backup-codes: regenerate */
+	unsigned backup_count;
+	const char *gauth_file;       /* --import-google-authenticator=FILE, NULL: default */
+	enum qr_mode qr;
+	const char *qr_png, *qr_svg;
+	bool no_confirm, force, quiet;
+	bool dry_run;                 /* --host-rekey --dry-run */
+};
+
+struct ctx {
+	const struct options *o;
+	char *user, *home;            /* the account being enrolled */
+	uid_t uid;
+	gid_t gid;
+	bool can_switch;              /* root acting for --user on a home file */
+	bool switched;                /* the file-system identity is the user's now */
+	gid_t *ugroups, *cgroups;     /* supplementary groups of the user and of the caller */
+	int nugroups, ncgroups;
+	struct otp_cfg cfg;
+	char path[4096];
+	bool admin_path;              /* conf file= outside homes, written as root */
+	struct otp_file file;
+	bool file_open;
+	char host[256];
+};
+
+/* identity.c: who, where, and with which file-system identity. */
+int ctx_setup(struct ctx *c, const struct options *o);
+void ctx_cleanup(struct ctx *c);
+/* Act as the caller (for image files it names) or as the enrolled user (for ~/.otp). */
+int ident_caller(struct ctx *c);
+int ident_user(struct ctx *c);
+/* Open the directory of the target file; EXIT_OK or an EXIT_* after a message. */
+int target_open(struct ctx *c);
+/* Can we create files next to the target? EXIT_OK or EXIT_FAIL after a message. */
+int target_writable(struct ctx *c);
+/* The message for a failed otp_file_* call: the reason it left, else the error's name. */
+const char *file_why(const struct ctx *c, int rc);
+
+/* enroll.c: new enrollment, --rotate, --import-google-authenticator. */
+int do_enroll(struct ctx *c);
+int do_rotate(struct ctx *c);
+int do_import(struct ctx *c);
+
+/* hostseal.c: seal rec's secret to the host key if there is one (or must be); root's
+ * --host-keygen. */
+int seal_record(struct ctx *c, struct otp_record *rec);
+int do_host_keygen(struct ctx *c);
+/* The private and public host key paths (seal_key=, seal_pub= or the defaults). */
+void host_key_paths(const struct ctx *c, char *priv, char *pub, size_t sz);
+
+/* rekey.c: root's --host-rekey [--dry-run]: a new host key, every enrolled file re-sealed. */
+int do_host_rekey(struct ctx *c);
+
+/* manage.c: --status, --remove, and --backup-codes / --phone on an enrollment. */
+int do_status(struct ctx *c);
+int do_remove(struct ctx *c);
+int do_update(struct ctx *c);
+/* Locked read-modify-write of the target; fn changes rec. EXIT_* after a message. */
+int locked_update(struct ctx *c, int (*fn)(struct otp_record *rec, void *arg), void *arg);
+/* Read and parse the target without a lock (EXIT_* after a message; missing: not enrolled). */
+int read_record(struct ctx *c, struct otp_record *rec);
+
+/* show.c: what the user sees. Show the URI, QR code and secret of rec. */
+int present(struct ctx *c, const struct otp_record *rec);
+void show_secret(const struct otp_record *rec);
+void show_backup_codes(const struct ctx *c, char (*codes)[OTP_BACKUP_TEXT], unsigned n);
+/* Make backup codes into tmp (outside any lock: scrypt is slow on purpose). */
+int make_backup_codes(struct otp_record *tmp, unsigned n, char (*codes)[OTP_BACKUP_TEXT]);
+void copy_backup_codes(struct otp_record *dst, const struct otp_record *src);
+
+/* prompt.c: read one line from the terminal (or stdin) with echo off. */
+int prompt_code(const char *prompt, char *buf, size_t bufsz);
+
+/* Messages: "otp-enroll: ..." on stderr. */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void note(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
