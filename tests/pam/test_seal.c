@@ -1,0 +1,303 @@
+/* Sealed secrets and grace periods through the real module. */
+#include "harness.h"
+#include "base32.h"
+#include "err.h"
+#include "grace.h"
+#include "seal.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+
+#define T0 ((time_t)1800000000)
+
+/* Host keys live in a root-owned directory: the module walks the key path as root. */
+static char keydir[] = "/run/pam_otp_seal.XXXXXX";
+static char keypath[64], pubpath[64];
+
+static int make_keydir(void **state)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (!mkdtemp(keydir) || chmod(keydir, 0755) != 0)
+		return -1;
+	snprintf(keypath, sizeof(keypath), "%s/pam_otp.key", keydir);
+	snprintf(pubpath, sizeof(pubpath), "%s/pam_otp.pub", keydir);
+	return 0;
+}
+
+static int remove_keydir(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
+	return geteuid() == 0 ? system(cmd) : 0;
+}
+
+static struct otp_hostkey *load_key(const char *path, int private_key)
+{
+	char pem[4096];
+	struct otp_hostkey *k = NULL;
+	int fd = open(path, O_RDONLY);
+	ssize_t n = read(fd, pem, sizeof(pem));
+
+	close(fd);
+	assert_true(n > 0);
+	assert_int_equal(otp_hostkey_from_pem(pem, (size_t)n, private_key, &k), 0);
+	return k;
+}
+
+static void new_keys(void)
+{
+	unlink(keypath);
+	unlink(pubpath);
+	assert_int_equal(otp_hostkey_generate(keypath, pubpath), 0);
+}
+
+/* Write ~/.otp for H_SECRET sealed to the current public key for (user, path). */
+static void write_sealed(const char *user, const char *path, const char *extra)
+{
+	struct otp_record rec;
+	struct otp_hostkey *pub = load_key(pubpath, 0);
+	char *text;
+	size_t len;
+
+	otp_record_init(&rec);
+	rec.secret_len = (size_t)otp_base32_decode(H_SECRET, strlen(H_SECRET), rec.secret,
+						   sizeof(rec.secret));
+	assert_int_equal(otp_seal(pub, user, path, rec.secret, rec.secret_len, &rec.seal), 0);
+	rec.sealed = true;
+	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
+	assert_null(strstr(text, "secret "));
+	if (extra) {
+		char buf[4096];
+		snprintf(buf, sizeof(buf), "%s%s", text, extra);
+		h_write_otp(buf, 0600);
+	} else {
+		h_write_otp(text, 0600);
+	}
+	free(text);
+	otp_record_clear(&rec);
+	otp_hostkey_free(pub);
+}
+
+static int auth_code(const char *args)
+{
+	char code[9];
+	struct h_conv c = { .answers = { code } };
+
+	h_service("auth required %s seal_key=%s %s", h.module, keypath, args);
+	h_totp(time(NULL), code);
+	return h_auth(H_USER, &c, 0);
+}
+
+static void sealed_round_trip(void **state)
+{
+	struct otp_record rec;
+	char buf[8192];
+	int fd;
+	ssize_t n;
+
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	write_sealed(H_USER, h.otp, NULL);
+	assert_int_equal(auth_code(""), PAM_SUCCESS);
+	/* The state update keeps the secret sealed. */
+	fd = open(h.otp, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\nsealed "));
+	assert_null(strstr(buf, "\nsecret "));
+	assert_non_null(strstr(buf, "\nlast_step "));
+	h_read_record(&rec);
+	assert_true(rec.sealed);
+	assert_int_equal(rec.secret_len, 0);
+	otp_record_clear(&rec);
+	/* seal=required accepts it too. */
+	assert_int_equal(auth_code("seal=required"), PAM_AUTH_ERR); /* same code: replay */
+}
+
+static void sealed_for_someone_else(void **state)
+{
+	char other[300];
+
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	/* bob's sealed file copied into alice's home does not open. */
+	write_sealed("bob", "/home/bob/.otp", NULL);
+	assert_int_equal(auth_code(""), PAM_AUTHINFO_UNAVAIL);
+	/* Sealed for alice but at another path (moved) does not open either. */
+	snprintf(other, sizeof(other), "%s/elsewhere", h.home);
+	write_sealed(H_USER, other, NULL);
+	assert_int_equal(auth_code(""), PAM_AUTHINFO_UNAVAIL);
+}
+
+static void tampered(void **state)
+{
+	char buf[8192], *p;
+	int fd;
+	ssize_t n;
+
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	write_sealed(H_USER, h.otp, NULL);
+	fd = open(h.otp, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n] = '\0';
+	p = strstr(buf, "\nsealed ");
+	assert_non_null(p);
+	p = strchr(p + 1, '\n') - 3; /* a hex digit of the tag */
+	*p = *p == '0' ? '1' : '0';
+	h_write_otp(buf, 0600);
+	assert_int_equal(auth_code(""), PAM_AUTHINFO_UNAVAIL);
+}
+
+static void key_missing_or_unsafe(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	write_sealed(H_USER, h.otp, NULL);
+	assert_int_equal(chmod(keypath, 0644), 0); /* readable by others: refused */
+	assert_int_equal(auth_code(""), PAM_AUTHINFO_UNAVAIL);
+	unlink(keypath);
+	assert_int_equal(auth_code(""), PAM_AUTHINFO_UNAVAIL);
+}
+
+static void rotation_accepts_old_key(void **state)
+{
+	char old[80], oldpub[80];
+
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	write_sealed(H_USER, h.otp, NULL);
+	snprintf(old, sizeof(old), "%s.old", keypath);
+	snprintf(oldpub, sizeof(oldpub), "%s.old", pubpath);
+	assert_int_equal(rename(keypath, old), 0);
+	assert_int_equal(rename(pubpath, oldpub), 0);
+	new_keys(); /* a new current key; the file is still sealed to the old one */
+	assert_int_equal(auth_code(""), PAM_SUCCESS);
+	unlink(old);
+	unlink(oldpub);
+	h_write_totp(NULL);
+	write_sealed(H_USER, h.otp, NULL);
+	assert_int_equal(auth_code(""), PAM_SUCCESS);
+}
+
+static void seal_required_refuses_plain(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	new_keys();
+	h_write_totp(NULL);
+	assert_int_equal(auth_code("seal=required"), PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(auth_code("seal=optional"), PAM_SUCCESS);
+}
+
+static int grace_auth(const char *rhost, time_t now, const char *args, int *prompts)
+{
+	char code[9];
+	struct h_conv c = { .answers = { code } };
+	int rc;
+
+	h_service("auth required %s grace_period=60 %s", h.test_module, args);
+	h_set_now(now);
+	h_totp(now, code);
+	h_rhost = rhost;
+	rc = h_auth(H_USER, &c, 0);
+	*prompts = c.prompts;
+	return rc;
+}
+
+static void grace_period(void **state)
+{
+	int prompts;
+
+	h_write_totp(NULL);
+	assert_int_equal(grace_auth("192.0.2.7", T0, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+	/* Same host within 60 s: no prompt. */
+	assert_int_equal(grace_auth("192.0.2.7", T0 + 40, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 0);
+	/* Another host is asked. */
+	assert_int_equal(grace_auth("198.51.100.1", T0 + 41, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+	/* After expiry the first host is asked again. */
+	assert_int_equal(grace_auth("192.0.2.7", T0 + 61, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+}
+
+static void grace_local_only_when_enabled(void **state)
+{
+	int prompts;
+
+	h_write_totp(NULL);
+	assert_int_equal(grace_auth(NULL, T0, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(grace_auth(NULL, T0 + 31, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1); /* no grace for an empty rhost by default */
+	assert_int_equal(grace_auth(NULL, T0 + 62, "grace_local", &prompts), PAM_SUCCESS);
+	assert_int_equal(grace_auth(NULL, T0 + 63, "grace_local", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 0);
+}
+
+static void grace_not_forgeable(void **state)
+{
+	struct otp_record rec;
+	char *text;
+	size_t len;
+	int prompts;
+
+	h_write_totp(NULL);
+	assert_int_equal(grace_auth("192.0.2.7", T0, "", &prompts), PAM_SUCCESS);
+	h_read_record(&rec);
+	assert_int_equal(rec.grace_count, 1);
+	/* Another user's entry is not valid for alice's record (the MAC binds the user). */
+	assert_true(otp_grace_valid(&rec, H_USER, H_SERVICE, "192.0.2.7", T0 + 1));
+	assert_false(otp_grace_valid(&rec, "bob", H_SERVICE, "192.0.2.7", T0 + 1));
+	assert_false(otp_grace_valid(&rec, H_USER, "sudo", "192.0.2.7", T0 + 1));
+	/* Extending the time without the secret breaks the MAC: the module asks again. */
+	rec.grace[0].until += 3600;
+	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
+	h_write_otp(text, 0600);
+	free(text);
+	otp_record_clear(&rec);
+	assert_int_equal(grace_auth("192.0.2.7", T0 + 120, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(sealed_round_trip, h_reset),
+		cmocka_unit_test_setup(sealed_for_someone_else, h_reset),
+		cmocka_unit_test_setup(tampered, h_reset),
+		cmocka_unit_test_setup(key_missing_or_unsafe, h_reset),
+		cmocka_unit_test_setup(rotation_accepts_old_key, h_reset),
+		cmocka_unit_test_setup(seal_required_refuses_plain, h_reset),
+		cmocka_unit_test_setup(grace_period, h_reset),
+		cmocka_unit_test_setup(grace_local_only_when_enabled, h_reset),
+		cmocka_unit_test_setup(grace_not_forgeable, h_reset),
+	};
+	int rc;
+
+	h_global_setup();
+	rc = cmocka_run_group_tests_name("pam_seal_grace", tests, make_keydir, remove_keydir);
+	h_global_teardown();
+	return rc;
+}

@@ -1,0 +1,424 @@
+/*
+ * The SMS fallback through the real module, with a stand-in sender program (sms_helper=)
+ * that records its argv, environment and stdin: trigger, code delivery, expiry, one use,
+ * limits, countries, voice, provider-checked codes, sender failure and a hanging sender.
+ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+
+#define T0 ((time_t)1800000000)
+#define PHONE "+15551234567"
+
+static char sender[256], record[256], conf[256];
+
+/* The stand-in sender: appends "ARGV ...", "ENV ...", its stdin, "--" to record. */
+static void write_sender(int exit_status, const char *extra_shell)
+{
+	FILE *f;
+
+	snprintf(sender, sizeof(sender), "%s/sender.sh", h.root);
+	snprintf(record, sizeof(record), "%s/sent.txt", h.root);
+	f = fopen(sender, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n"
+		   "{ echo \"ARGV $*\"; echo \"ENV $(env | tr '\\n' ' ')\"; cat; echo; echo --; } >> %s\n"
+		   "%s\n"
+		   "echo \"%s provider=fake status=201\"\n"
+		   "exit %d\n",
+		   record, extra_shell ? extra_shell : "", exit_status ? "error" : "ok", exit_status);
+	fclose(f);
+	assert_int_equal(chmod(sender, 0755), 0);
+	unlink(record);
+}
+
+static void write_conf(const char *lines)
+{
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/sms.conf", h.root);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	if (!strstr(lines, "provider"))
+		fputs("provider = twilio\n", f);
+	fputs(lines, f);
+	fclose(f);
+	assert_int_equal(chmod(conf, 0600), 0);
+}
+
+static void service(const char *args)
+{
+	h_service("auth required %s conf=%s sms_helper=%s %s", h.test_module, conf, sender, args);
+}
+
+static void enroll_with_phone(void)
+{
+	h_write_totp("phone " PHONE "\n");
+}
+
+/* The whole record the sender saw (all calls), or "" if it never ran. */
+static const char *sent(void)
+{
+	static char buf[8192];
+	int fd = open(record, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* The code= the sender received last. */
+static void received_code(char *code)
+{
+	const char *p = sent(), *last = NULL;
+
+	while ((p = strstr(p, "\ncode=")) != NULL)
+		last = p++;
+	assert_non_null(last);
+	sscanf(last + 6, "%15[0-9]", code);
+}
+
+static void text_and_answer(void **state)
+{
+	char code[16];
+	struct h_conv c = { .answers = { "sms", "000000" } };
+
+	write_sender(0, NULL);
+	write_conf("");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	/* First round: ask for a text, then give a wrong SMS code. */
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_AUTH_ERR);
+	assert_string_equal(c.prompt_text[0],
+			    "Verification code (or \"sms\" to get one by text message): ");
+	assert_string_equal(c.prompt_text[1], "Code sent to +1\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
+			    "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2" "4567. SMS code: ");
+	received_code(code);
+	assert_int_equal(strlen(code), 6);
+	/* Nothing secret on the command line or in the environment of the sender. */
+	assert_non_null(strstr(sent(), "ARGV --conf "));
+	assert_non_null(strstr(sent(), " send\n"));
+	const char *env = strstr(sent(), "ENV ");
+	assert_non_null(env);
+	assert_null(strstr(env, "PAM_OTP_TEST_NOW"));
+	assert_non_null(strstr(sent(), "to=" PHONE "\n"));
+	assert_non_null(strstr(sent(), "message="));
+	/* A new PAM transaction (a reconnecting client) may still use the code. */
+	struct h_conv c2 = { .answers = { code } };
+	h_set_now(T0 + 100);
+	assert_int_equal(h_auth(H_USER, &c2, 0), PAM_SUCCESS);
+	/* Once only. */
+	struct h_conv c3 = { .answers = { code } };
+	assert_int_equal(h_auth(H_USER, &c3, 0), PAM_AUTH_ERR);
+}
+
+static void argv_and_env_carry_no_secret(void **state)
+{
+	char code[16], line[512];
+	const char *argv_line, *env_line;
+
+	write_sender(0, NULL);
+	write_conf("");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c, 0);
+	received_code(code);
+	argv_line = strstr(sent(), "ARGV ");
+	env_line = strstr(sent(), "ENV ");
+	assert_non_null(argv_line);
+	assert_non_null(env_line);
+	snprintf(line, sizeof(line), "%.*s", (int)(strchr(argv_line, '\n') - argv_line), argv_line);
+	assert_null(strstr(line, code));
+	snprintf(line, sizeof(line), "%.*s", (int)(strchr(env_line, '\n') - env_line), env_line);
+	assert_null(strstr(line, code));
+	assert_null(strstr(line, H_SECRET));
+	/* The environment is only PATH (and what /bin/sh itself adds). */
+	assert_null(strstr(line, "NSS_WRAPPER"));
+	assert_null(strstr(line, "LD_PRELOAD"));
+}
+
+static void expired_code(void **state)
+{
+	char code[16];
+
+	write_sender(0, NULL);
+	write_conf("code_ttl = 300\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c, 0);
+	received_code(code);
+	h_set_now(T0 + 300);
+	struct h_conv late = { .answers = { code } };
+	assert_int_equal(h_auth(H_USER, &late, 0), PAM_AUTH_ERR);
+}
+
+static void new_request_replaces_old_code(void **state)
+{
+	char first[16], second[16];
+
+	write_sender(0, NULL);
+	write_conf("sms_min_interval = 0\ncode_length = 8\nmax_failures = 10\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c1 = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c1, 0);
+	received_code(first);
+	assert_int_equal(strlen(first), 8);
+	struct h_conv c2 = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c2, 0);
+	received_code(second);
+	struct h_conv old = { .answers = { first } };
+	assert_int_equal(h_auth(H_USER, &old, 0), strcmp(first, second) ? PAM_AUTH_ERR : PAM_SUCCESS);
+	struct h_conv cur = { .answers = { second } };
+	assert_int_equal(h_auth(H_USER, &cur, 0), strcmp(first, second) ? PAM_SUCCESS : PAM_AUTH_ERR);
+}
+
+static int count_sends(void)
+{
+	int n = 0;
+
+	for (const char *p = sent(); (p = strstr(p, "ARGV ")) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void interval_and_daily_limits(void **state)
+{
+	write_sender(0, NULL);
+	write_conf("sms_min_interval = 60\nsms_max_per_day = 2\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c1 = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c1, 0);
+	/* Within the interval, with the code still valid: no new text, the same code is asked. */
+	struct h_conv c2 = { .answers = { "sms", "1" } };
+	h_set_now(T0 + 10);
+	h_auth(H_USER, &c2, 0);
+	assert_int_equal(count_sends(), 1);
+	assert_non_null(strstr(c2.prompt_text[1], "already sent"));
+	/* After the interval: a second text; the third of the day is refused with a reason. */
+	h_set_now(T0 + 61);
+	struct h_conv c3 = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c3, 0);
+	assert_int_equal(count_sends(), 2);
+	h_set_now(T0 + 200);
+	struct h_conv c4 = { .answers = { "sms", "1" } };
+	assert_int_equal(h_auth(H_USER, &c4, 0), PAM_AUTH_ERR);
+	assert_int_equal(count_sends(), 2);
+	assert_int_equal(c4.prompts, 1);
+	assert_non_null(strstr(c4.message_text[0], "Daily limit"));
+}
+
+static void interval_refusal_without_pending_code(void **state)
+{
+	char code[16];
+
+	write_sender(0, NULL);
+	write_conf("sms_min_interval = 60\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c1 = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c1, 0);
+	received_code(code);
+	struct h_conv use = { .answers = { code } };
+	assert_int_equal(h_auth(H_USER, &use, 0), PAM_SUCCESS);
+	/* The code is used up; asking again within 60 s is refused and says when. */
+	h_set_now(T0 + 20);
+	struct h_conv again = { .answers = { "sms", "1" } };
+	assert_int_equal(h_auth(H_USER, &again, 0), PAM_AUTH_ERR);
+	assert_non_null(strstr(again.message_text[0], "in 40 seconds"));
+	assert_int_equal(count_sends(), 1);
+}
+
+static void country_allow_list(void **state)
+{
+	write_sender(0, NULL);
+	write_conf("sms_countries = 44,49\n");
+	service("");
+	enroll_with_phone();
+	struct h_conv c = { .answers = { "sms", "1" } };
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_AUTH_ERR);
+	assert_string_equal(sent(), ""); /* refused before any request */
+	assert_non_null(strstr(c.message_text[0], "cannot be sent"));
+}
+
+static void sender_failure_offers_app(void **state)
+{
+	char code[9];
+
+	write_sender(3, NULL);
+	write_conf("");
+	service("");
+	enroll_with_phone();
+	h_totp(time(NULL), code);
+	unsetenv("PAM_OTP_TEST_NOW");
+	struct h_conv c = { .answers = { "sms", code } };
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_SUCCESS);
+	assert_non_null(strstr(c.message_text[0], "Could not send a text message"));
+	assert_string_equal(c.prompt_text[1], "Verification code: ");
+}
+
+static void hanging_sender_is_killed(void **state)
+{
+	struct timespec a, b;
+	double secs;
+
+	write_sender(0, "sleep 30");
+	write_conf("timeout = 1\n");
+	service("");
+	enroll_with_phone();
+	struct h_conv c = { .answers = { "sms", "123456" } };
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_AUTH_ERR);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	print_message("hanging sender: authentication returned after %.2f s (timeout 1 s)\n", secs);
+	assert_true(secs < 2.0); /* timeout + 1 s */
+	assert_non_null(strstr(c.message_text[0], "Could not send"));
+}
+
+static void voice_call(void **state)
+{
+	char code[16];
+
+	write_sender(0, NULL);
+	write_conf("voice = yes\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv c = { .answers = { "call", "1" } };
+	h_auth(H_USER, &c, 0);
+	assert_non_null(strstr(c.prompt_text[0], "\"call\" for a call"));
+	assert_non_null(strstr(sent(), " call\n"));
+	assert_non_null(strstr(c.prompt_text[1], "Calling +1"));
+	received_code(code);
+	struct h_conv ok = { .answers = { code } };
+	assert_int_equal(h_auth(H_USER, &ok, 0), PAM_SUCCESS);
+}
+
+static void provider_checked_code(void **state)
+{
+	/* twilio-verify: the provider makes the code; verify-check approves only 424242. */
+	write_sender(0, "case \"$*\" in *verify-check*) grep -q 'code=424242' " "$0.last && exit 0; exit 1;; esac");
+	/* the stand-in keeps its last stdin in sender.sh.last for the check above */
+	FILE *f = fopen(sender, "r+");
+	char script[2048];
+	size_t n = fread(script, 1, sizeof(script) - 1, f);
+	script[n] = '\0';
+	fclose(f);
+	char *cat = strstr(script, "cat;");
+	assert_non_null(cat);
+	char patched[2300];
+	snprintf(patched, sizeof(patched), "%.*stee %s.last;%s", (int)(cat - script), script, sender,
+		 cat + 4);
+	f = fopen(sender, "w");
+	fputs(patched, f);
+	fclose(f);
+	write_conf("provider = twilio-verify\n");
+	service("");
+	enroll_with_phone();
+	h_set_now(T0);
+	struct h_conv wrong = { .answers = { "sms", "111111" } };
+	assert_int_equal(h_auth(H_USER, &wrong, 0), PAM_AUTH_ERR);
+	assert_non_null(strstr(sent(), " verify-start\n"));
+	assert_non_null(strstr(sent(), " verify-check\n"));
+	/* The provider makes the code: the start request carries none. */
+	const char *start = strstr(sent(), " verify-start\n"), *end = strstr(start, "\n--\n");
+	assert_non_null(end);
+	assert_null(memmem(start, (size_t)(end - start), "code=", 5));
+	struct h_conv right = { .answers = { "424242" } };
+	assert_int_equal(h_auth(H_USER, &right, 0), PAM_SUCCESS);
+}
+
+static void sms_only_auto(void **state)
+{
+	char code[16];
+
+	write_sender(0, NULL);
+	write_conf("sms = auto\n");
+	service("");
+	h_write_otp("version 1\nphone " PHONE "\n", 0600);
+	h_set_now(T0);
+	struct h_conv c = { .answers = { "1" } };
+	h_auth(H_USER, &c, 0);
+	assert_int_equal(c.prompts, 1); /* no code prompt first: the text goes out at once */
+	assert_non_null(strstr(c.prompt_text[0], "Code sent to"));
+	received_code(code);
+	struct h_conv ok = { .answers = { code } };
+	assert_int_equal(h_auth(H_USER, &ok, 0), PAM_SUCCESS);
+}
+
+static void sms_off(void **state)
+{
+	write_sender(0, NULL);
+	write_conf("sms = off\n");
+	service("");
+	enroll_with_phone();
+	struct h_conv c = { .answers = { "sms" } };
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_AUTH_ERR);
+	assert_string_equal(c.prompt_text[0], "Verification code: ");
+	assert_string_equal(sent(), "");
+}
+
+static void message_template(void **state)
+{
+	char code[16], want[128];
+
+	write_sender(0, NULL);
+	write_conf("message = \"{code} for {issuer}, {minutes} min\"\nissuer = Acme\n"
+		   "sms_domain = example.com\ncode_ttl = 120\n");
+	service("");
+	enroll_with_phone();
+	struct h_conv c = { .answers = { "sms", "1" } };
+	h_auth(H_USER, &c, 0);
+	received_code(code);
+	snprintf(want, sizeof(want), "message=%s for Acme, 2 min\\n\\n@example.com #%s\n", code, code);
+	assert_non_null(strstr(sent(), want));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(text_and_answer, h_reset),
+		cmocka_unit_test_setup(argv_and_env_carry_no_secret, h_reset),
+		cmocka_unit_test_setup(expired_code, h_reset),
+		cmocka_unit_test_setup(new_request_replaces_old_code, h_reset),
+		cmocka_unit_test_setup(interval_and_daily_limits, h_reset),
+		cmocka_unit_test_setup(interval_refusal_without_pending_code, h_reset),
+		cmocka_unit_test_setup(country_allow_list, h_reset),
+		cmocka_unit_test_setup(sender_failure_offers_app, h_reset),
+		cmocka_unit_test_setup(hanging_sender_is_killed, h_reset),
+		cmocka_unit_test_setup(voice_call, h_reset),
+		cmocka_unit_test_setup(provider_checked_code, h_reset),
+		cmocka_unit_test_setup(sms_only_auto, h_reset),
+		cmocka_unit_test_setup(sms_off, h_reset),
+		cmocka_unit_test_setup(message_template, h_reset),
+	};
+	int rc;
+
+	h_global_setup();
+	rc = cmocka_run_group_tests_name("pam_sms", tests, NULL, NULL);
+	h_global_teardown();
+	return rc;
+}

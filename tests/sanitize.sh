@@ -1,0 +1,132 @@
+#!/bin/bash
+# Memory-safety runs, each in its own build directory, ending with "N passed, N failed":
+#   asan      gcc, -Db_sanitize=address,undefined, -Dwerror=true: the unit, pam and fuzz
+#             (corpus replay) suites; any ASan/UBSan report or leak fails the test.
+#   valgrind  plain gcc build: the pam suite (libpam loading pam_otp.so) under memcheck;
+#             memory errors or definitely lost bytes fail the test.
+#   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target for FUZZ_SECONDS
+#             (two at a time); a crash or failed property fails it and leaves the input in
+#             build-fuzz/tests/fuzz/<target>-crash-*. Its corpus grows across runs.
+# Each test counts as one step, and a build that fails counts as one failed step.
+#
+# Environment: FUZZ_SECONDS (default 60), SANITIZE_STEPS (default "asan valgrind fuzz"),
+# SANITIZE_BUILD_PREFIX (default "build-": build-asan, build-valgrind, build-fuzz).
+# Quick local check: FUZZ_SECONDS=5 tests/sanitize.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=${FUZZ_SECONDS:-60}
+steps=${SANITIZE_STEPS:-asan valgrind fuzz}
+prefix=${SANITIZE_BUILD_PREFIX:-build-}
+passed=0
+failed=0
+
+asan_env=(
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+)
+# pam_otp_test.so & co. are dlopen'ed by the ASan-linked test programs themselves, so no
+# preload is needed; verify_asan_link_order=0 because the pam tests preload nss_wrapper.
+
+# One log per process (forked workers too); tests/sanitize_report.py reads them.
+valgrind_cmd="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
+valgrind_cmd+=" --track-fds=no"
+
+say() { printf '== %s\n' "$*"; }
+fail_step() { failed=$((failed + 1)); say "FAIL: $*"; }
+
+# Add one step's results (tests/sanitize_report.py prints them) to the counts.
+count_tests() {
+	local out
+	out=$(/usr/bin/python3 tests/sanitize_report.py "$@") ||
+		{ fail_step "$1: cannot read $2"; return; }
+	printf '%s\n' "$out" | grep -v '^COUNT '
+	set -- $(printf '%s\n' "$out" | sed -n 's/^COUNT //p')
+	passed=$((passed + ${1:-0}))
+	failed=$((failed + ${2:-0}))
+}
+
+run_asan() {
+	local b=${prefix}asan
+	say "asan: gcc ASan+UBSan build in $b"
+	rm -rf "$b"
+	if ! CC=gcc meson setup "$b" -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dwerror=true >"$b.setup.log" 2>&1; then
+		cat "$b.setup.log"; fail_step "asan: meson setup"; return
+	fi
+	rm -f "$b.setup.log"
+	if ! ninja -C "$b" >/dev/null; then
+		ninja -C "$b" | tail -30; fail_step "asan: build"; return
+	fi
+	env "${asan_env[@]}" meson test -C "$b" --no-rebuild --num-processes 2 --logbase asan \
+		--suite unit --suite pam --suite fuzz >/dev/null
+	count_tests asan "$b/meson-logs/asan.json"
+}
+
+run_valgrind() {
+	local b=${prefix}valgrind mc
+	say "valgrind: plain gcc build in $b, pam suite under memcheck"
+	command -v valgrind >/dev/null || { fail_step "valgrind: not installed"; return; }
+	rm -rf "$b"
+	if ! CC=gcc meson setup "$b" -Dwerror=true >"$b.setup.log" 2>&1; then
+		cat "$b.setup.log"; fail_step "valgrind: meson setup"; return
+	fi
+	rm -f "$b.setup.log"
+	if ! ninja -C "$b" >/dev/null; then
+		ninja -C "$b" | tail -30; fail_step "valgrind: build"; return
+	fi
+	mc=$(realpath -m "$b/memcheck") && rm -rf "$mc" && mkdir -p "$mc"
+	meson test -C "$b" --no-rebuild --num-processes 2 --suite pam --logbase valgrind \
+		--timeout-multiplier 10 --wrapper "$valgrind_cmd --log-file=$mc/%p.log" \
+		>/dev/null
+	count_tests valgrind "$b/meson-logs/valgrind.json" --valgrind "$mc"
+}
+
+run_fuzz() {
+	local b=${prefix}fuzz targets
+	say "fuzz: clang libFuzzer+ASan+UBSan build in $b, $fuzz_seconds s per target"
+	command -v clang >/dev/null || { fail_step "fuzz: clang not installed"; return; }
+	if [ -f "$b/build.ninja" ]; then
+		# Kept between runs, so that the corpus in $b/tests/fuzz/*-corpus keeps growing.
+		meson configure "$b" -Dfuzz_seconds="$fuzz_seconds" >/dev/null ||
+			{ fail_step "fuzz: meson configure"; return; }
+	else
+		rm -rf "$b"
+		if ! CC=clang meson setup "$b" -Dfuzzing=true -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dfuzz_seconds="$fuzz_seconds" >"$b.setup.log" 2>&1; then
+			cat "$b.setup.log"; fail_step "fuzz: meson setup"; return
+		fi
+		rm -f "$b.setup.log"
+	fi
+	rm -f "$b"/tests/fuzz/*-crash-* "$b"/tests/fuzz/*-leak-* "$b"/tests/fuzz/*-timeout-*
+	ninja -C "$b" build.ninja >/dev/null || { fail_step "fuzz: reconfigure"; return; }
+	# Only the fuzzers: the rest of a clang ASan build is not needed here.
+	targets=$(meson introspect "$b" --tests | /usr/bin/python3 -c '
+import json, os, sys
+b = sys.argv[1]
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] == "fuzz-long" for s in t["suite"]):
+        print(os.path.relpath(t["cmd"][0], b))' "$b")
+	if [ -z "$targets" ]; then
+		fail_step "fuzz: no fuzz-long tests (is -Dfuzzing=true set?)"; return
+	fi
+	# shellcheck disable=SC2086
+	if ! ninja -C "$b" $targets >/dev/null; then
+		ninja -C "$b" $targets | tail -30; fail_step "fuzz: build"; return
+	fi
+	meson test -C "$b" --no-rebuild --num-processes 2 --suite fuzz-long --logbase fuzz >/dev/null
+	count_tests fuzz "$b/meson-logs/fuzz.json" --fuzz
+}
+
+start=$SECONDS
+for s in $steps; do
+	case $s in
+	asan) run_asan ;;
+	valgrind) run_valgrind ;;
+	fuzz) run_fuzz ;;
+	*) fail_step "unknown step '$s' in SANITIZE_STEPS" ;;
+	esac
+done
+say "sanitize.sh took $((SECONDS - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,196 @@
+"""Mock endpoints for Twilio (Messages, Calls, Verify), Telnyx, Plivo and Vonage.
+
+Facts from /work/shared/reference/sms-providers.md. Each class checks a request like the
+provider (validate), answers it (success) or fails it in the provider's error format (error).
+"""
+import re
+import secrets
+import uuid
+import xml.etree.ElementTree as ET
+
+from mock_common import E164
+
+VERIFY = {}  # (service sid, To) -> pending code, for Twilio Verify
+
+
+class Twilio:
+    name, ok_status, ctype = "twilio", 201, "application/json"
+    invalid_status, auth_status = 400, 401
+    FIELDS = {"To", "From", "MessagingServiceSid", "Body", "Twiml", "Url", "StatusCallback"}
+
+    def validate(self, req, m):
+        c = req.creds
+        req.basic(c["account_sid"], c["auth_token"])
+        req.need(m.group(1) == c["account_sid"], "AccountSid in path")
+        f = req.parse_form(self.FIELDS)
+        req.need(E164.fullmatch(f.get("To", "")), "To not E.164")
+        if m.group(2) == "Messages":
+            req.need(("From" in f) != ("MessagingServiceSid" in f), "exactly one sender")
+            if "MessagingServiceSid" in f:
+                req.need(re.fullmatch(r"MG[0-9a-f]{32}", f["MessagingServiceSid"]), "MG sid")
+            req.need(0 < len(f.get("Body", "")) <= 1600, "Body length")
+            req.need("Twiml" not in f, "Twiml in a message")
+        else:
+            req.need(E164.fullmatch(f.get("From", "")), "From not E.164 (call)")
+            twiml = f.get("Twiml", "")
+            req.need(0 < len(twiml) <= 4000, "Twiml length")
+            try:
+                root = ET.fromstring(twiml)
+                say = root.find("Say")
+                req.need(root.tag == "Response" and say is not None, "TwiML shape")
+                req.notes["say"] = say.text if say is not None else None
+                req.notes["loop"] = say.get("loop") if say is not None else None
+            except ET.ParseError:
+                req.errors.append("Twiml is not XML")
+
+    def success(self, req, m):
+        f = req.form
+        if f["To"] in ("+15005550001", "+15005550009"):  # Twilio's magic test numbers
+            return self.error(req, "invalid", 400)
+        prefix = "SM" if m.group(2) == "Messages" else "CA"
+        return 201, {"sid": prefix + secrets.token_hex(16), "status": "queued",
+                     "to": f["To"], "from": f.get("From"), "body": f.get("Body"),
+                     "num_segments": "1", "error_code": None, "error_message": None}
+
+    def error(self, req, kind, status):
+        code, msg = {"invalid": (21211, "The 'To' number is not a valid phone number."),
+                     "auth": (20003, "Authenticate"),
+                     "rate": (20429, "Too Many Requests"),
+                     "bad": (21604, "A required parameter is missing or invalid")}.get(
+                         kind, (20500, "Internal Server Error"))
+        return status, {"code": code, "message": msg, "status": status,
+                        "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+
+
+class TwilioVerify(Twilio):
+    name, ok_status = "twilio-verify", 201
+
+    def validate(self, req, m):
+        c = req.creds
+        req.basic(c["account_sid"], c["auth_token"])
+        req.need(m.group(1) == c["verify_service_sid"], "service sid in path")
+        f = req.parse_form({"To", "Channel", "Code", "Locale"})
+        req.need(E164.fullmatch(f.get("To", "")), "To not E.164")
+        if m.group(2) == "Verifications":
+            req.need(f.get("Channel") in ("sms", "call"), "Channel")
+            req.need("Code" not in f, "Code on start")
+        else:
+            req.need(re.fullmatch(r"[0-9]{4,10}", f.get("Code", "")), "Code 4-10 digits")
+
+    def success(self, req, m):
+        f, key = req.form, (m.group(1), req.form["To"])
+        base = {"sid": "VE" + secrets.token_hex(16), "service_sid": m.group(1),
+                "account_sid": req.creds["account_sid"], "to": f["To"], "valid": False}
+        if m.group(2) == "Verifications":
+            code = VERIFY.get(key) or "%06d" % secrets.randbelow(10**6)
+            VERIFY[key] = code  # resending within validity keeps the same code
+            req.notes["verify_code"] = code
+            return 201, dict(base, status="pending", channel=f["Channel"])
+        if key not in VERIFY:
+            return 404, {"code": 20404, "status": 404,
+                         "message": f"The requested resource /Services/{m.group(1)}"
+                                    "/VerificationCheck was not found",
+                         "more_info": "https://www.twilio.com/docs/errors/20404"}
+        if f["Code"] == VERIFY[key]:
+            del VERIFY[key]
+            return 200, dict(base, status="approved", valid=True)
+        return 200, dict(base, status="pending")
+
+    def error(self, req, kind, status):
+        if kind == "invalid":
+            return 400, {"code": 60200, "message": "Invalid parameter `To`", "status": 400,
+                         "more_info": "https://www.twilio.com/docs/errors/60200"}
+        if kind == "rate":
+            return 429, {"code": 60203, "message": "Max send attempts reached", "status": 429,
+                         "more_info": "https://www.twilio.com/docs/errors/60203"}
+        return super().error(req, kind, status)
+
+
+class Telnyx:
+    name, ok_status, ctype = "telnyx", 200, "application/json"
+    invalid_status, auth_status = 422, 401
+
+    def validate(self, req, m):
+        req.bearer(req.creds["api_key"])
+        j = req.parse_json({"to", "from", "text", "messaging_profile_id"})
+        req.need(E164.fullmatch(j.get("to", "")), "to not E.164")
+        req.need(("from" in j) != ("messaging_profile_id" in j), "exactly one sender")
+        req.need(j.get("text"), "text")
+
+    def success(self, req, m):
+        j = req.json
+        return 200, {"data": {"record_type": "message", "id": str(uuid.uuid4()),
+                              "direction": "outbound", "parts": 1, "text": j["text"],
+                              "from": {"phone_number": j.get("from")},
+                              "to": [{"phone_number": j["to"], "status": "queued"}]}}
+
+    def error(self, req, kind, status):
+        code, title, ptr = {"invalid": ("10016", "Phone number must be in +E.164 format", "/to"),
+                            "auth": ("10009", "Authentication failed", None),
+                            "rate": ("10011", "Too many requests", None),
+                            "bad": ("10015", "Invalid request body", None)}.get(
+                                kind, ("10007", "Unexpected error", None))
+        err = {"code": code, "title": title, "detail": title + " (mock)"}
+        if ptr:
+            err["source"] = {"pointer": ptr}
+        return status, {"errors": [err]}
+
+
+class Plivo:
+    name, ok_status, ctype = "plivo", 202, "application/json"
+    invalid_status, auth_status = 400, 401
+
+    def validate(self, req, m):
+        c = req.creds
+        req.basic(c["plivo_auth_id"], c["auth_token"])
+        req.need(m.group(1) == c["plivo_auth_id"], "auth_id in path")
+        if m.group(2) == "Message":
+            j = req.parse_json({"src", "dst", "text"})
+            req.need(re.fullmatch(r"\+?[1-9][0-9]{6,14}", j.get("dst", "")), "dst")
+            req.need(j.get("src") and j.get("text"), "src and text")
+        else:
+            j = req.parse_json({"from", "to", "answer_url", "answer_method"})
+            req.need(E164.fullmatch(j.get("to", "")), "to")
+            req.need(j.get("answer_url", "").startswith(("https://", "http://")), "answer_url")
+            req.need(j.get("answer_method") in ("GET", "POST"), "answer_method")
+            req.notes["answer_url"] = j.get("answer_url")
+
+    def success(self, req, m):
+        if m.group(2) == "Message":
+            return 202, {"api_id": str(uuid.uuid4()), "message": "message(s) queued",
+                         "message_uuid": [str(uuid.uuid4())]}
+        return 201, {"api_id": str(uuid.uuid4()), "message": "call fired",
+                     "request_uuid": str(uuid.uuid4())}
+
+    def error(self, req, kind, status):
+        msg = {"invalid": "invalid dst number", "auth": "authentication failed",
+               "rate": "too many requests", "bad": "invalid request"}.get(kind, "server error")
+        return status, {"api_id": str(uuid.uuid4()), "error": msg}
+
+
+class Vonage:
+    name, ok_status, ctype = "vonage", 200, "application/json"
+    invalid_status, auth_status = 200, 200  # application errors come as HTTP 200
+
+    def validate(self, req, m):
+        f = req.parse_form({"api_key", "api_secret", "from", "to", "text", "type"})
+        if (f.get("api_key"), f.get("api_secret")) != (req.creds["vonage_key"],
+                                                       req.creds["auth_token"]):
+            req.auth_failed = True
+            req.errors.append("api_key/api_secret")
+        req.need(re.fullmatch(r"[1-9][0-9]{6,14}", f.get("to", "")), "to: digits, no +")
+        req.need(f.get("from") and f.get("text"), "from and text")
+
+    def success(self, req, m):
+        return 200, {"message-count": "1", "messages": [{
+            "to": req.form["to"], "message-id": secrets.token_hex(8).upper(), "status": "0",
+            "remaining-balance": "3.14", "message-price": "0.0333", "network": "23410"}]}
+
+    def error(self, req, kind, status):
+        status_text = {"invalid": ("3", "Invalid to number"), "auth": ("4", "Bad Credentials"),
+                       "throttle": ("1", "Throttled"), "bad": ("2", "Missing to param")}
+        if kind in status_text:  # application errors still come as HTTP 200
+            st, text = status_text[kind]
+            return 200, {"message-count": "1", "messages": [{"status": st, "error-text": text}]}
+        return status, {"type": "https://developer.vonage.com/api-errors", "title":
+                        "Throttled" if status == 429 else "Internal Error"}

@@ -1,0 +1,52 @@
+/* Unit tests for common/err.c: every error code has its own message. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "err.h"
+
+static void test_all_codes_named(void **state)
+{
+	static const int codes[] = {
+		OTP_OK, OTP_E_NOMEM, OTP_E_IO, OTP_E_NOENT, OTP_E_UNSAFE, OTP_E_PARSE,
+		OTP_E_TOOBIG, OTP_E_LOCK, OTP_E_CRYPTO, OTP_E_WRONG, OTP_E_REPLAY, OTP_E_LOCKED,
+		OTP_E_INVAL, OTP_E_CHANGED, OTP_E_RESYNC,
+	};
+	const size_t n = sizeof(codes) / sizeof(codes[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		const char *m = otp_strerror(codes[i]);
+
+		assert_non_null(m);
+		assert_true(strlen(m) > 3);
+		assert_string_not_equal(m, "unknown error");
+		for (size_t j = 0; j < i; j++) {
+			assert_int_not_equal(codes[i], codes[j]);
+			assert_string_not_equal(m, otp_strerror(codes[j]));
+		}
+	}
+	assert_string_equal(otp_strerror(OTP_OK), "success");
+}
+
+static void test_unknown_codes(void **state)
+{
+	(void)state;
+	assert_string_equal(otp_strerror(1), "unknown error");
+	assert_string_equal(otp_strerror(-15), "unknown error");
+	assert_string_equal(otp_strerror(-1000), "unknown error");
+	assert_string_equal(otp_strerror(0x7fffffff), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_codes_named),
+		cmocka_unit_test(test_unknown_codes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,91 @@
+/* Unit tests for common/log.c: the callback logger and log-line sanitising. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "log.h"
+
+struct capture {
+	int prio;
+	unsigned calls;
+	char msg[1024];
+};
+
+static void capture_fn(void *ctx, int prio, const char *msg)
+{
+	struct capture *c = ctx;
+
+	c->prio = prio;
+	c->calls++;
+	strncpy(c->msg, msg, sizeof(c->msg) - 1);
+	c->msg[sizeof(c->msg) - 1] = '\0';
+}
+
+static void test_log_formats(void **state)
+{
+	struct capture cap = { 0 };
+	struct otp_log log = { capture_fn, &cap };
+
+	(void)state;
+	otp_log(&log, LOG_WARNING, "user %s: %d tries", "alice", 3);
+	assert_int_equal(cap.calls, 1);
+	assert_int_equal(cap.prio, LOG_WARNING);
+	assert_string_equal(cap.msg, "user alice: 3 tries");
+	/* A NULL logger or callback is a no-op. */
+	otp_log(NULL, LOG_ERR, "x");
+	otp_log(&(struct otp_log){ NULL, NULL }, LOG_ERR, "x");
+	assert_int_equal(cap.calls, 1);
+}
+
+static void test_log_truncates(void **state)
+{
+	struct capture cap = { 0 };
+	struct otp_log log = { capture_fn, &cap };
+	char big[2000];
+
+	(void)state;
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	otp_log(&log, LOG_ERR, "%s", big);
+	assert_int_equal(cap.calls, 1);
+	assert_true(strlen(cap.msg) > 100);
+	assert_true(strlen(cap.msg) < sizeof(big) - 1);
+	assert_true(strspn(cap.msg, "z") == strlen(cap.msg));
+}
+
+static void test_sanitize(void **state)
+{
+	char out[16];
+
+	(void)state;
+	otp_log_sanitize("alice", out, sizeof(out));
+	assert_string_equal(out, "alice");
+	otp_log_sanitize("a\nb\tc\x1b[0m", out, sizeof(out));
+	assert_string_equal(out, "a?b?c?[0m");
+	otp_log_sanitize("caf\xc3\xa9\x7f", out, sizeof(out));
+	assert_string_equal(out, "caf???");
+	/* Truncated to cap - 1 bytes. */
+	otp_log_sanitize("0123456789abcdefghij", out, 8);
+	assert_string_equal(out, "0123456");
+	otp_log_sanitize(NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+	out[0] = 'x';
+	otp_log_sanitize("abc", out, 0); /* nothing written */
+	assert_int_equal(out[0], 'x');
+	otp_log_sanitize("abc", out, 1);
+	assert_string_equal(out, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_formats),
+		cmocka_unit_test(test_log_truncates),
+		cmocka_unit_test(test_sanitize),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
