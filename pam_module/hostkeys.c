@@ -22,8 +22,9 @@ void hostkeys_load(struct module_ctx *ctx)
 	const char *path = otp_cfg_str(ctx->cfg.seal_key, OTP_SEAL_PRIVATE_KEY);
 	char old[4096];
 
-	if (ctx->cfg.seal == OTP_SEAL_OFF)
+	if (ctx->keys_tried || ctx->cfg.seal == OTP_SEAL_OFF)
 		return;
+	ctx->keys_tried = true;
 	load_one(ctx, path);
 	if (snprintf(old, sizeof(old), "%s.old", path) < (int)sizeof(old))
 		load_one(ctx, old);

@@ -26,6 +26,8 @@ struct module_ctx {
 	const struct passwd *pw;
 	struct otp_hostkey *keys[MAX_HOST_KEYS];
 	unsigned nkeys;
+	bool keys_tried;        /* hostkeys_load ran (only for a sealed record: plain ones skip it) */
+	bool need_keys;         /* the record read before the prompt was sealed */
 	char user_safe[64];     /* user name as it may appear in a log line */
 	char rhost_safe[64];
 	const char *conf_path;  /* the conf file in use (passed to the SMS sender) */
@@ -39,7 +41,7 @@ struct module_ctx {
 void module_log(struct module_ctx *ctx, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Load the private host key(s) for sealed secrets; call as root, before any prompt. */
+/* Load the private host key(s) for sealed secrets, once; call as root (privileges not dropped). */
 void hostkeys_load(struct module_ctx *ctx);
 void hostkeys_free(struct module_ctx *ctx);
 /* Open rec's sealed secret, or refuse a plain one under seal=required. Logs why not. */

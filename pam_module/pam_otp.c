@@ -127,7 +127,6 @@ static int identify_user(struct module_ctx *ctx)
 	module_log(ctx, LOG_DEBUG, "file %s (%s), conf %s, service %s", ctx->path,
 		   ctx->admin_path ? "admin path, opened as root" : "home, opened as the user",
 		   ctx->conf_path, ctx->service);
-	hostkeys_load(ctx); /* as root, before any privilege drop */
 	return PAM_SUCCESS;
 }
 

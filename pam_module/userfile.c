@@ -33,7 +33,13 @@ static int leave(struct module_ctx *ctx, struct privs *p, int rc)
 	return rc;
 }
 
-static int parse(struct module_ctx *ctx, const char *buf, size_t len, struct otp_record *rec)
+/*
+ * as_root: privileges are not dropped, so the host keys can be read. They are read only for
+ * a sealed record (a plain one costs no key lookup); the locked re-read after the prompt runs
+ * as the user and relies on the keys loaded for the record read before it.
+ */
+static int parse(struct module_ctx *ctx, const char *buf, size_t len, struct otp_record *rec,
+		 bool as_root)
 {
 	struct otp_parse_error perr;
 	int rc = otp_record_parse(buf, len, rec, &perr);
@@ -44,6 +50,11 @@ static int parse(struct module_ctx *ctx, const char *buf, size_t len, struct otp
 		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr.line, perr.reason);
 	else if (rc != OTP_OK)
 		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr.reason);
+	if (rc == OTP_OK && rec->sealed) {
+		ctx->need_keys = true;
+		if (as_root)
+			hostkeys_load(ctx);
+	}
 	if (rc == OTP_OK && (rc = hostkeys_open_record(ctx, rec)) != OTP_OK)
 		otp_record_clear(rec);
 	return rc;
@@ -69,7 +80,7 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 	if (rc != OTP_OK) {
 		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
 	} else {
-		rc = parse(ctx, buf, len, rec);
+		rc = parse(ctx, buf, len, rec, true);
 	}
 	if (buf) {
 		otp_wipe(buf, len);
@@ -104,6 +115,8 @@ int userfile_update(struct module_ctx *ctx, userfile_change_fn change, void *arg
 	int rc, crc;
 
 	ctx->file.why[0] = '\0';
+	if (ctx->need_keys)
+		hostkeys_load(ctx); /* still root here */
 	if ((rc = enter(ctx, &p)) != OTP_OK)
 		return rc;
 	rc = otp_file_lock(&ctx->file, ctx->cfg.lock_timeout, &lk);
@@ -114,7 +127,7 @@ int userfile_update(struct module_ctx *ctx, userfile_change_fn change, void *arg
 		goto out;
 	}
 	/* The file may have changed since the prompt: decide on what is there now. */
-	if ((rc = parse(ctx, buf, len, after)) != OTP_OK)
+	if ((rc = parse(ctx, buf, len, after, false)) != OTP_OK)
 		goto out;
 	crc = change(ctx, after, arg, &dirty);
 	/* Nothing counts until it is on disk: a success we cannot record is a failure. */
