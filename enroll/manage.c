@@ -6,6 +6,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "secmem.h"
+#include "smscode.h"
 #include "verify.h"
 
 #include <stdlib.h>
@@ -94,22 +95,10 @@ out:
 	return rc;
 }
 
-/* "+15551234567" -> "+*******4567": enough to recognise, not to harvest. */
-static void mask_phone(const char *phone, char *out, size_t outsz)
-{
-	size_t n = strlen(phone), keep = n > 6 ? 4 : 0;
-
-	if (outsz == 0)
-		return;
-	snprintf(out, outsz, "%s", phone);
-	for (size_t i = 1; i + keep < n && i + 1 < outsz; i++)
-		out[i] = '*';
-}
-
 int do_status(struct ctx *c)
 {
 	struct otp_record rec;
-	char phone[OTP_PHONE_MAX + 1];
+	char phone[3 * OTP_PHONE_MAX + 1]; /* masked: a bullet is 3 bytes of UTF-8 */
 	time_t now = time(NULL);
 	int64_t wait;
 	int rc;
@@ -133,7 +122,7 @@ int do_status(struct ctx *c)
 	if (rec.window >= 0)
 		printf("Window:        %d (the module's window= applies if smaller)\n", rec.window);
 	if (rec.phone[0]) {
-		mask_phone(rec.phone, phone, sizeof(phone));
+		otp_phone_mask(rec.phone, phone, sizeof(phone));
 		printf("Phone:         %s\n", phone);
 	} else {
 		printf("Phone:         none\n");

@@ -56,6 +56,7 @@ struct otp_sms_res {
 	char detail[160];
 };
 
+struct otp_http_req;
 struct otp_http_resp;
 
 /* Parse "send", "call", ... Returns 0 or OTP_E_INVAL. */
@@ -76,6 +77,10 @@ void otp_sms_fail(struct otp_sms_res *res, int kind, long status, const char *co
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Transport failure (resp->fail != OTP_HTTP_OK) to a result. */
 void otp_sms_transport_fail(struct otp_sms_res *res, const struct otp_http_resp *resp);
+/* POST req: true when a reply came back for the provider to read; otherwise res says why
+ * not. The caller frees resp either way. */
+bool otp_sms_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
+		  struct otp_http_resp *resp, struct otp_sms_res *res);
 /* The kind a non-2xx status means when the provider said nothing more specific. */
 int otp_sms_status_kind(long status);
 /* An identifier that goes into a URL path: letters, digits, '-' and '_' only. */

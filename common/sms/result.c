@@ -170,3 +170,17 @@ void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cf
 	}
 	fflush(out);
 }
+
+bool otp_sms_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
+		  struct otp_http_resp *resp, struct otp_sms_res *res)
+{
+	if (otp_http_post(cfg, req, resp) != 0) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory");
+		return false;
+	}
+	if (resp->fail != OTP_HTTP_OK) {
+		otp_sms_transport_fail(res, resp);
+		return false;
+	}
+	return true;
+}

@@ -88,11 +88,7 @@ void otp_sms_sns(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 			.body = form.p, .body_len = form.len, .user = cfg->account_sid,
 			.pass = cfg->auth_token, .sigv4 = sigv4,
 		};
-		if (otp_http_post(cfg, &hr, &resp) != 0)
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory");
-		else if (resp.fail != OTP_HTTP_OK)
-			otp_sms_transport_fail(res, &resp);
-		else
+		if (otp_sms_post(cfg, &hr, &resp, res))
 			replied(res, &resp);
 	}
 	otp_http_resp_free(&resp);

@@ -78,14 +78,8 @@ void otp_sms_telnyx(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 			.url = url, .content_type = "application/json", .body = body,
 			.body_len = strlen(body), .bearer = cfg->api_key, .headers = accept,
 		};
-		if (otp_http_post(cfg, &hr, &resp) != 0)
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory");
-		else if (resp.fail != OTP_HTTP_OK)
-			otp_sms_transport_fail(res, &resp);
-		else if (resp.status >= 200 && resp.status <= 299)
-			sent(res, &resp);
-		else
-			failed(res, &resp);
+		if (otp_sms_post(cfg, &hr, &resp, res))
+			(resp.status >= 200 && resp.status <= 299 ? sent : failed)(res, &resp);
 	}
 	otp_http_resp_free(&resp);
 	otp_free_str(body);

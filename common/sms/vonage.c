@@ -89,11 +89,7 @@ void otp_sms_vonage(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 			.url = url, .content_type = "application/x-www-form-urlencoded",
 			.body = form.p, .body_len = form.len, .headers = accept,
 		};
-		if (otp_http_post(cfg, &hr, &resp) != 0)
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory");
-		else if (resp.fail != OTP_HTTP_OK)
-			otp_sms_transport_fail(res, &resp);
-		else
+		if (otp_sms_post(cfg, &hr, &resp, res))
 			replied(res, &resp);
 	}
 	otp_http_resp_free(&resp);

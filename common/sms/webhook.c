@@ -139,11 +139,7 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		.url = cfg->webhook_url, .content_type = "application/json", .body = body,
 		.body_len = strlen(body), .bearer = cfg->webhook_token, .headers = headers,
 	};
-	if (otp_http_post(cfg, &hr, &resp) != 0)
-		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory");
-	else if (resp.fail != OTP_HTTP_OK)
-		otp_sms_transport_fail(res, &resp);
-	else
+	if (otp_sms_post(cfg, &hr, &resp, res))
 		replied(res, &resp, id);
 	otp_http_resp_free(&resp);
 	otp_free_str(body);

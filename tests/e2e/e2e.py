@@ -336,3 +336,18 @@ def hash_password(pw):
         warnings.simplefilter("ignore")
         import crypt
     return crypt.crypt(pw, crypt.mksalt(crypt.METHOD_SHA512))
+
+
+def main(packages, body):
+    """Install/check packages, run body(env) in the private environment, always clean up."""
+    env = setup(packages)
+    failed = False
+    try:
+        body(env)
+    except BaseException:
+        failed = True
+        env.dump_logs()
+        raise
+    finally:
+        env.cleanup()
+    log("PASS" if not failed else "FAIL")

@@ -193,53 +193,43 @@ def sms_case(env, key):
     sms_e2e.run(env, Sshd, login, expect, key)
 
 
-def main():
-    env = e2e.setup(["openssh-server", "openssh-client", "python3-paramiko", "oathtool"])
-    failed = False
-    try:
-        import paramiko
-        log(f"sshd: {e2e.run([SSHD, '-V']).stderr.strip()}; paramiko {paramiko.__version__}")
-        env.add_users([(USER, e2e.UID, None)])
-        for name in ("hostkey", "client_key"):
-            r = e2e.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e",
-                         "-f", env.path(name)])
-            check(r.returncode == 0, f"ssh-keygen: {r.stderr}")
-        env.hostkey_pub = " ".join(open(env.path("hostkey.pub")).read().split()[:2])
-        env.write(f"ak/{USER}", open(env.path("client_key.pub")).read())
-        key = paramiko.Ed25519Key.from_private_key_file(env.path("client_key"))
+def main(env):
+    import paramiko
+    log(f"sshd: {e2e.run([SSHD, '-V']).stderr.strip()}; paramiko {paramiko.__version__}")
+    env.add_users([(USER, e2e.UID, None)])
+    for name in ("hostkey", "client_key"):
+        r = e2e.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e",
+                     "-f", env.path(name)])
+        check(r.returncode == 0, f"ssh-keygen: {r.stderr}")
+    env.hostkey_pub = " ".join(open(env.path("hostkey.pub")).read().split()[:2])
+    env.write(f"ak/{USER}", open(env.path("client_key.pub")).read())
+    key = paramiko.Ed25519Key.from_private_key_file(env.path("client_key"))
 
-        log("== AuthenticationMethods keyboard-interactive (code alone) ==")
-        with Sshd(env, overrides=["AuthenticationMethods keyboard-interactive"]) as server:
-            eff = server.effective
-            check(eff.get("usepam") == "yes" and eff.get("kbdinteractiveauthentication") == "yes",
-                  f"the shipped drop-in did not turn on UsePAM/KbdInteractive: {eff}")
-            check(eff.get("authenticationmethods") == "keyboard-interactive", eff)
-            otp_cases(env, server, None)
+    log("== AuthenticationMethods keyboard-interactive (code alone) ==")
+    with Sshd(env, overrides=["AuthenticationMethods keyboard-interactive"]) as server:
+        eff = server.effective
+        check(eff.get("usepam") == "yes" and eff.get("kbdinteractiveauthentication") == "yes",
+              f"the shipped drop-in did not turn on UsePAM/KbdInteractive: {eff}")
+        check(eff.get("authenticationmethods") == "keyboard-interactive", eff)
+        otp_cases(env, server, None)
 
-        log("== AuthenticationMethods publickey,keyboard-interactive (shipped drop-in) ==")
-        with Sshd(env) as server:
-            check(server.effective.get("authenticationmethods") ==
-                  "publickey,keyboard-interactive",
-                  f"shipped drop-in not in effect: {server.effective.get('authenticationmethods')}")
-            secret = tools.new_secret()
-            env.write_otp(USER, secret)
-            res = login(server, answers(tools.fresh_code(secret)), None)
-            expect(env, "right code without the key", res, False)
-            check(not res["prompts"], "the code was asked for before the key")
-            otp_cases(env, server, key)
-            # pam_otp is what asks: the key alone plus an empty answer does not log in.
-            expect(env, "key and empty answer", login(server, answers(""), key), False)
+    log("== AuthenticationMethods publickey,keyboard-interactive (shipped drop-in) ==")
+    with Sshd(env) as server:
+        check(server.effective.get("authenticationmethods") ==
+              "publickey,keyboard-interactive",
+              f"shipped drop-in not in effect: {server.effective.get('authenticationmethods')}")
+        secret = tools.new_secret()
+        env.write_otp(USER, secret)
+        res = login(server, answers(tools.fresh_code(secret)), None)
+        expect(env, "right code without the key", res, False)
+        check(not res["prompts"], "the code was asked for before the key")
+        otp_cases(env, server, key)
+        # pam_otp is what asks: the key alone plus an empty answer does not log in.
+        expect(env, "key and empty answer", login(server, answers(""), key), False)
 
-        log("== SMS fallback through the mock provider (publickey,keyboard-interactive) ==")
-        sms_case(env, key)
-    except BaseException:
-        failed = True
-        env.dump_logs()
-        raise
-    finally:
-        env.cleanup()
-    log("PASS" if not failed else "FAIL")
+    log("== SMS fallback through the mock provider (publickey,keyboard-interactive) ==")
+    sms_case(env, key)
 
 
 if __name__ == "__main__":
-    main()
+    e2e.main(["openssh-server", "openssh-client", "python3-paramiko", "oathtool"], main)

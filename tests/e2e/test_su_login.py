@@ -69,29 +69,19 @@ def cases(env, what, run, ok_marker):
           f"{what}: pam_otp ran although the password was wrong")
 
 
-def main():
-    env = e2e.setup(["util-linux", "login", "oathtool", "openssl"])
-    failed = False
-    try:
-        log(f"su: {e2e.run(['/bin/su', '--version']).stdout.strip()}; "
-            f"login: package login {e2e.pkg_version('login')}")
-        env.add_users([(USER, UID, PASSWORD), (CALLER, CALLER_UID, None)])
+def main(env):
+    log(f"su: {e2e.run(['/bin/su', '--version']).stdout.strip()}; "
+        f"login: package login {e2e.pkg_version('login')}")
+    env.add_users([(USER, UID, PASSWORD), (CALLER, CALLER_UID, None)])
 
-        log("== su (util-linux) with the shipped login snippet ==")
-        env.pam_service("su", tools.stack_from_host("su", "pam.d/login"))
-        cases(env, "su", su, USER)
+    log("== su (util-linux) with the shipped login snippet ==")
+    env.pam_service("su", tools.stack_from_host("su", "pam.d/login"))
+    cases(env, "su", su, USER)
 
-        log("== login (shadow) with the shipped conf/pam.d/login snippet ==")
-        env.pam_service("login", tools.stack_from_host("login", "pam.d/login"))
-        cases(env, "login", login, f"LOGGED-IN-AS={USER}")
-    except BaseException:
-        failed = True
-        env.dump_logs()
-        raise
-    finally:
-        env.cleanup()
-    log("PASS" if not failed else "FAIL")
+    log("== login (shadow) with the shipped conf/pam.d/login snippet ==")
+    env.pam_service("login", tools.stack_from_host("login", "pam.d/login"))
+    cases(env, "login", login, f"LOGGED-IN-AS={USER}")
 
 
 if __name__ == "__main__":
-    main()
+    e2e.main(["util-linux", "login", "oathtool", "openssl"], main)

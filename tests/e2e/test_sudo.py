@@ -62,62 +62,52 @@ def shipped_stack(home_variant=False):
     return "\n".join(out) + "\n"
 
 
-def main():
-    env = e2e.setup(["sudo", "oathtool", "openssl"])
-    failed = False
-    try:
-        log(f"sudo: {e2e.run([SUDO, '-V']).stdout.splitlines()[0]}")
-        env.add_users([(USER, UID, PASSWORD)])
-        sudoers = env.bind_file("/etc/sudoers", SUDOERS, 0o440)
-        r = e2e.run(["visudo", "-c", "-f", sudoers])
-        check(r.returncode == 0, f"visudo -c: {r.stdout}{r.stderr}")
-        # /var/lib/pam_otp as the shipped file says to prepare it, on a private /var/lib.
-        e2e.mount("-t", "tmpfs", "-o", "mode=755,nosuid,nodev", "tmpfs", "/var/lib")
-        os.mkdir("/var/lib/pam_otp", 0o700)
+def main(env):
+    log(f"sudo: {e2e.run([SUDO, '-V']).stdout.splitlines()[0]}")
+    env.add_users([(USER, UID, PASSWORD)])
+    sudoers = env.bind_file("/etc/sudoers", SUDOERS, 0o440)
+    r = e2e.run(["visudo", "-c", "-f", sudoers])
+    check(r.returncode == 0, f"visudo -c: {r.stdout}{r.stderr}")
+    # /var/lib/pam_otp as the shipped file says to prepare it, on a private /var/lib.
+    e2e.mount("-t", "tmpfs", "-o", "mode=755,nosuid,nodev", "tmpfs", "/var/lib")
+    os.mkdir("/var/lib/pam_otp", 0o700)
 
-        log("== shipped conf/pam.d/sudo: password, then a code from /var/lib/pam_otp/%u ==")
-        env.pam_service("sudo", shipped_stack())
-        secret = tools.new_secret()
-        env.write_otp(USER, secret, path=f"/var/lib/pam_otp/{USER}", owner=0)
-        code = tools.fresh_code(secret)
-        m = env.log_mark()
-        expect(env, "right password, right code", sudo(env, PASSWORD, code), True,
-               log_pattern=r"pam_otp\(sudo:auth\): accepted TOTP code", mark=m)
-        m = env.log_mark()
-        expect(env, "right password, replayed code", sudo(env, PASSWORD, code), False,
-               log_pattern=r"already used", mark=m)
-        m = env.log_mark()
-        expect(env, "right password, wrong code", sudo(env, PASSWORD, tools.wrong_code(secret)),
-               False, log_pattern=r"wrong code", mark=m)
-        m = env.log_mark()
-        expect(env, "wrong password, right code", sudo(env, "not-" + PASSWORD, code), False,
-               asked_code=False)
-        check(not [l for l in env.log_since(m) if "pam_otp" in l],
-              "pam_otp ran although the password was wrong")
-        # The user cannot get at or change the root-owned file.
-        r = e2e.run(["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups",
-                     "cat", f"/var/lib/pam_otp/{USER}"])
-        check(r.returncode != 0, "the test user can read /var/lib/pam_otp/USER")
+    log("== shipped conf/pam.d/sudo: password, then a code from /var/lib/pam_otp/%u ==")
+    env.pam_service("sudo", shipped_stack())
+    secret = tools.new_secret()
+    env.write_otp(USER, secret, path=f"/var/lib/pam_otp/{USER}", owner=0)
+    code = tools.fresh_code(secret)
+    m = env.log_mark()
+    expect(env, "right password, right code", sudo(env, PASSWORD, code), True,
+           log_pattern=r"pam_otp\(sudo:auth\): accepted TOTP code", mark=m)
+    m = env.log_mark()
+    expect(env, "right password, replayed code", sudo(env, PASSWORD, code), False,
+           log_pattern=r"already used", mark=m)
+    m = env.log_mark()
+    expect(env, "right password, wrong code", sudo(env, PASSWORD, tools.wrong_code(secret)),
+           False, log_pattern=r"wrong code", mark=m)
+    m = env.log_mark()
+    expect(env, "wrong password, right code", sudo(env, "not-" + PASSWORD, code), False,
+           asked_code=False)
+    check(not [l for l in env.log_since(m) if "pam_otp" in l],
+          "pam_otp ran although the password was wrong")
+    # The user cannot get at or change the root-owned file.
+    r = e2e.run(["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups",
+                 "cat", f"/var/lib/pam_otp/{USER}"])
+    check(r.returncode != 0, "the test user can read /var/lib/pam_otp/USER")
 
-        log("== shipped conf/pam.d/sudo, ~/.otp variant ==")
-        env.pam_service("sudo", shipped_stack(home_variant=True))
-        secret = tools.new_secret()
-        env.write_otp(USER, secret)
-        code = tools.fresh_code(secret)
-        m = env.log_mark()
-        expect(env, "~/.otp: right code", sudo(env, PASSWORD, code), True,
-               log_pattern=r"accepted TOTP code", mark=m)
-        m = env.log_mark()
-        expect(env, "~/.otp: wrong code", sudo(env, PASSWORD, tools.wrong_code(secret)), False,
-               log_pattern=r"wrong code", mark=m)
-    except BaseException:
-        failed = True
-        env.dump_logs()
-        raise
-    finally:
-        env.cleanup()
-    log("PASS" if not failed else "FAIL")
+    log("== shipped conf/pam.d/sudo, ~/.otp variant ==")
+    env.pam_service("sudo", shipped_stack(home_variant=True))
+    secret = tools.new_secret()
+    env.write_otp(USER, secret)
+    code = tools.fresh_code(secret)
+    m = env.log_mark()
+    expect(env, "~/.otp: right code", sudo(env, PASSWORD, code), True,
+           log_pattern=r"accepted TOTP code", mark=m)
+    m = env.log_mark()
+    expect(env, "~/.otp: wrong code", sudo(env, PASSWORD, tools.wrong_code(secret)), False,
+           log_pattern=r"wrong code", mark=m)
 
 
 if __name__ == "__main__":
-    main()
+    e2e.main(["sudo", "oathtool", "openssl"], main)
