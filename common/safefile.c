@@ -229,19 +229,24 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void sleep_ms(long ms)
+static void sleep_us(long us)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = { us / 1000000L, (us % 1000000L) * 1000L };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
-/* Poll for an OFD write lock until the deadline (a blocking wait could hang sshd). */
+/*
+ * Poll for an OFD write lock until the deadline (a blocking wait could hang sshd, and a
+ * timed F_OFD_SETLKW would need a signal handler in the host process). A holder keeps the
+ * lock about one fsync'd replace (~1 ms), so the pause starts at 100 us and stays short:
+ * a long one only adds latency under contention, and a failed try costs one system call.
+ */
 static int lock_until(struct otp_file *f, int fd, long deadline)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	long pause = 1;
+	long pause_us = 100;
 
 	for (;;) {
 		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
@@ -252,9 +257,9 @@ static int lock_until(struct otp_file *f, int fd, long deadline)
 		if (now_ms() >= deadline)
 			return why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
 				   f->name);
-		sleep_ms(pause);
-		if (pause < 16)
-			pause *= 2;
+		sleep_us(pause_us);
+		if (pause_us < 2000)
+			pause_us *= 2;
 	}
 }
 

@@ -36,6 +36,15 @@ static int load_config(struct ctx *c)
 	int rc;
 
 	otp_cfg_init(&c->cfg);
+	/* A conf holding SMS credentials is root-only (the module insists): a user's enrollment
+	 * then goes on with the defaults, sealing still follows the public key file. */
+	if (!c->o->conf && access(conf, R_OK) != 0 && errno == EACCES) {
+		if (!c->o->quiet)
+			fprintf(stderr, "otp-enroll: note: %s is readable by root only (it holds "
+				"provider credentials); using the defaults (file ~/.otp, issuer = "
+				"host name)\n", conf);
+		return EXIT_OK;
+	}
 	rc = otp_cfg_load(&c->cfg, conf, &log);
 	if (rc == OTP_E_NOENT && !c->o->conf)
 		return EXIT_OK; /* no conf file: the module uses built-in defaults too */

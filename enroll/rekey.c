@@ -84,6 +84,9 @@ static void one_user(const struct options *base, const char *name, const struct 
 	if (target_open(&c) != EXIT_OK || read_record(&c, &rec) != EXIT_OK) {
 		t->failed++;
 		what = "cannot read it (see above)";
+	} else if (!rec.sealed && rec.secret_len == 0) {
+		t->plain++;
+		what = "SMS only: no secret to seal";
 	} else if (!rec.sealed) {
 		t->plain++;
 		what = "plain secret, not sealed (the user can seal it with otp-enroll --rotate)";
