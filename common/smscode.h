@@ -43,8 +43,11 @@ void otp_sms_provider_pending(struct otp_record *rec, time_t now, unsigned ttl);
 int otp_sms_code_matches(const struct otp_record *rec, const char *input, time_t now,
 			 bool *match);
 
-/* "+1•••••••4567": the country digit and the last four stay, the rest are bullets. */
+/* "+1••••••4567": the first two characters and the last four stay, the rest are bullets. */
 void otp_phone_mask(const char *phone, char *out, size_t outsz);
+
+/* Can this sms_provider place a voice call (the "call" actions of common/sms/provider.c)? */
+bool otp_sms_provider_calls(const char *provider);
 
 /*
  * Fill a message template: {code} {issuer} {host} {minutes}; then, with domain, a last line

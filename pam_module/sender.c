@@ -74,13 +74,16 @@ static void talk(int in, int out, const char *input, char *line, size_t linesz, 
 			line[i] = '?';
 }
 
-int sender_run(struct module_ctx *ctx, const char *action, const char *input, char *line,
-	       size_t linesz)
+long sender_deadline(const struct module_ctx *ctx)
+{
+	/* The sender stops itself at timeout; this kill is the backstop. */
+	return now_ms() + (long)ctx->cfg.timeout * 1000L + 250;
+}
+
+int sender_run(struct module_ctx *ctx, const char *action, const char *input, long deadline,
+	       char *line, size_t linesz)
 {
 	const char *path = ctx->cfg.sms_helper ? ctx->cfg.sms_helper : OTP_SMS_HELPER;
-	/* The sender stops itself at timeout; this kill is the backstop, early enough that the
-	 * whole authentication still returns within timeout + 1 s. */
-	long deadline = now_ms() + (long)ctx->cfg.timeout * 1000L + 250;
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old_chld, old_pipe;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int to_child[2], from_child[2], status = 0, rc = SENDER_NOT_RUN;

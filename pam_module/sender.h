@@ -19,10 +19,17 @@ enum sender_status {
 };
 
 /*
- * Run `sender --conf CONF action` with input on stdin; line receives its first output line
- * (sanitised). Returns an enum sender_status.
+ * When a sender started now must be killed: timeout + 250 ms from now (CLOCK_MONOTONIC, ms).
+ * Take it when the user asks, before the lock and the code's hashing, so that the whole
+ * request returns within timeout + 1 s however long those take.
  */
-int sender_run(struct module_ctx *ctx, const char *action, const char *input, char *line,
-	       size_t linesz);
+long sender_deadline(const struct module_ctx *ctx);
+
+/*
+ * Run `sender --conf CONF action` with input on stdin, killed at deadline; line receives its
+ * first output line (sanitised). Returns an enum sender_status.
+ */
+int sender_run(struct module_ctx *ctx, const char *action, const char *input, long deadline,
+	       char *line, size_t linesz);
 
 #endif

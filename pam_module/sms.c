@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SEND_FAILED "Could not send a text message; use your authenticator app or a backup code."
-#define CALL_FAILED "Could not place the call; use your authenticator app or a backup code."
+#define SEND_FAILED "Could not send a text message; "
+#define CALL_FAILED "Could not place the call; "
+#define USE_APP "use your authenticator app or a backup code."
+#define USE_BACKUP "try again later or use a backup code." /* SMS only: no app to turn to */
 
 static bool by_provider(const struct module_ctx *ctx)
 {
@@ -25,12 +27,22 @@ bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec)
 	return ctx->cfg.sms_mode != OTP_SMS_OFF && ctx->cfg.provider && rec->phone[0];
 }
 
-const char *sms_prompt(const struct module_ctx *ctx, char *buf, size_t bufsz)
+/* voice= asks for calls, but only some providers can place one: never offer what fails. */
+static bool voice_usable(const struct module_ctx *ctx)
+{
+	return ctx->cfg.voice && otp_sms_provider_calls(ctx->cfg.provider);
+}
+
+const char *sms_prompt(struct module_ctx *ctx, char *buf, size_t bufsz)
 {
 	const char *sms = otp_cfg_str(ctx->cfg.sms_trigger, "sms");
 	const char *call = otp_cfg_str(ctx->cfg.voice_trigger, "call");
 
-	if (ctx->cfg.voice)
+	if (ctx->cfg.voice && !voice_usable(ctx))
+		module_log(ctx, LOG_WARNING,
+			   "voice is set but sms_provider %s cannot place calls: not offered",
+			   ctx->cfg.provider);
+	if (voice_usable(ctx))
 		snprintf(buf, bufsz,
 			 "Verification code (or \"%s\" for a text message, \"%s\" for a call): ", sms,
 			 call);
@@ -47,7 +59,7 @@ bool sms_is_trigger(const struct module_ctx *ctx, const char *answer, enum sms_c
 		return true;
 	if (!answer[0] && ctx->cfg.sms_on_empty)
 		return true;
-	if (ctx->cfg.voice && strcmp(answer, otp_cfg_str(ctx->cfg.voice_trigger, "call")) == 0) {
+	if (voice_usable(ctx) && strcmp(answer, otp_cfg_str(ctx->cfg.voice_trigger, "call")) == 0) {
 		*ch = SMS_CALL;
 		return true;
 	}
@@ -147,7 +159,7 @@ static int sender_input(const struct module_ctx *ctx, const char *phone, const c
 }
 
 static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phone,
-		   const char *code)
+		   const char *code, long deadline)
 {
 	char message[512], input[2048], line[256], host[256] = "";
 	const char *action;
@@ -169,7 +181,8 @@ static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phon
 		action = ch == SMS_CALL ? "call" : "send";
 	rc = sender_input(ctx, phone, code, ch == SMS_TEXT && code ? message : NULL, input,
 			  sizeof(input));
-	status = rc == OTP_OK ? sender_run(ctx, action, input, line, sizeof(line)) : SENDER_CONFIG;
+	status = rc == OTP_OK ? sender_run(ctx, action, input, deadline, line, sizeof(line))
+				 : SENDER_CONFIG;
 	otp_wipe(input, sizeof(input));
 	otp_wipe(message, sizeof(message));
 	if (status == SENDER_OK)
@@ -187,6 +200,11 @@ struct reserve_args {
 	int64_t wait;
 	enum otp_sms_refusal why;
 	char phone[OTP_PHONE_MAX + 1];
+	bool has_secret;        /* an authenticator app is enrolled too */
+	/* What was stored, to recognise it after sending. */
+	bool by_provider;
+	int64_t expiry;
+	uint8_t salt[OTP_SALT_LEN];
 };
 
 static int reserve_change(struct module_ctx *ctx, struct otp_record *rec, void *arg, bool *dirty)
@@ -196,7 +214,28 @@ static int reserve_change(struct module_ctx *ctx, struct otp_record *rec, void *
 
 	*dirty = rc == OTP_OK && !ra->skipped;
 	memcpy(ra->phone, rec->phone, sizeof(ra->phone));
+	ra->has_secret = rec->secret_len > 0;
+	ra->by_provider = rec->sms_by_provider;
+	ra->expiry = rec->sms_expiry;
+	memcpy(ra->salt, rec->sms_salt, sizeof(ra->salt));
 	return rc;
+}
+
+/*
+ * The send failed: forget the code stored for it (unless another login has replaced it), so
+ * that asking again is not answered with "A code was already sent". The send still counts
+ * for the limits: the provider may have taken it (a timeout, say).
+ */
+static int forget_change(struct module_ctx *ctx, struct otp_record *rec, void *arg, bool *dirty)
+{
+	struct reserve_args *ra = arg;
+
+	*dirty = rec->has_sms_code && rec->sms_by_provider == ra->by_provider &&
+		 rec->sms_expiry == ra->expiry &&
+		 (ra->by_provider || memcmp(rec->sms_salt, ra->salt, sizeof(ra->salt)) == 0);
+	if (*dirty)
+		rec->has_sms_code = rec->sms_by_provider = false;
+	return OTP_OK;
 }
 
 int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_t promptsz)
@@ -204,6 +243,7 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 	struct otp_record after;
 	char code[OTP_SMS_CODE_MAX + 1] = "", masked[96];
 	struct reserve_args ra = { .ch = ch, .code = code };
+	long deadline = sender_deadline(ctx); /* before the lock and the hashing */
 	int rc, status;
 
 	otp_record_init(&after);
@@ -240,11 +280,15 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 		return PAM_SUCCESS;
 	}
 	/* Sent after the lock is released: a slow provider must not block other logins. */
-	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code);
+	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code, deadline);
 	otp_wipe(code, sizeof(code));
 	if (status != SENDER_OK) {
-		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG, "%s",
-			     ch == SMS_CALL ? CALL_FAILED : SEND_FAILED);
+		otp_record_init(&after);
+		userfile_update(ctx, forget_change, &ra, &after); /* logs its own failure */
+		otp_record_clear(&after);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG, "%s%s",
+			     ch == SMS_CALL ? CALL_FAILED : SEND_FAILED,
+			     ra.has_secret ? USE_APP : USE_BACKUP);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	snprintf(prompt, promptsz, "%s %s. %s code: ", ch == SMS_CALL ? "Calling" : "Code sent to",
@@ -261,7 +305,7 @@ int sms_remote_check(void *arg, const struct otp_record *rec, const char *code)
 	/* Only reached for a pending provider code, under the user's lock (one check at a time). */
 	if (sender_input(ctx, rec->phone, code, NULL, input, sizeof(input)) != OTP_OK)
 		return OTP_E_INVAL;
-	status = sender_run(ctx, "verify-check", input, line, sizeof(line));
+	status = sender_run(ctx, "verify-check", input, sender_deadline(ctx), line, sizeof(line));
 	otp_wipe(input, sizeof(input));
 	if (status == SENDER_OK)
 		return OTP_OK;

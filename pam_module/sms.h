@@ -12,7 +12,7 @@ enum sms_channel { SMS_TEXT, SMS_CALL };
 /* Is the fallback on, a provider configured, and a phone on file for this user? */
 bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec);
 /* The code prompt, telling the user how to ask for a text (and a call). */
-const char *sms_prompt(const struct module_ctx *ctx, char *buf, size_t bufsz);
+const char *sms_prompt(struct module_ctx *ctx, char *buf, size_t bufsz);
 /* Does the answer ask for a code (and by which channel)? */
 bool sms_is_trigger(const struct module_ctx *ctx, const char *answer, enum sms_channel *ch);
 

@@ -11,6 +11,8 @@ struct provider {
 	unsigned actions; /* ACT() bits of what it can do */
 };
 
+/* Which ones can call is also in otp_sms_provider_calls (common/smscode.c): the module
+ * offers "call" only for those, without linking this library. */
 static const struct provider providers[] = {
 	{ "twilio", otp_sms_twilio, ACT(OTP_SMS_SEND) | ACT(OTP_SMS_CALL) },
 	{ "twilio-verify", otp_sms_twilio_verify,
