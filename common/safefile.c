@@ -150,9 +150,10 @@ static int check_stat(struct otp_file *f, const struct stat *st)
 /* Open the file itself. O_NONBLOCK so a FIFO planted there cannot block the open. */
 static int open_checked(struct otp_file *f, int mode, int *fdp, struct stat *st)
 {
-	int fd = openat(f->dirfd, f->name, mode | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	int rc;
+	int fd, rc, tries = 0;
 
+again:
+	fd = openat(f->dirfd, f->name, mode | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return why(f, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
@@ -165,6 +166,11 @@ static int open_checked(struct otp_file *f, int mode, int *fdp, struct stat *st)
 		rc = why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
 		close(fd);
 		return rc;
+	}
+	/* No links left: another login renamed its update over the file after our openat. */
+	if (S_ISREG(st->st_mode) && st->st_nlink == 0 && ++tries < REOPEN_TRIES) {
+		close(fd);
+		goto again;
 	}
 	if ((rc = check_stat(f, st)) != OTP_OK) {
 		close(fd);

@@ -2,10 +2,12 @@
 #include "provider.h"
 #include "http.h"
 #include "log.h"
+#include "secmem.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 
 static const struct {
 	const char *name;
@@ -144,14 +146,30 @@ static void token(const char *in, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* "sid:token" as sent in an HTTP Basic header (Twilio, Plivo), which a reply may echo. */
+static void basic_credential(const struct otp_cfg *cfg, char *out, size_t cap)
+{
+	char pair[512];
+	int n = -1;
+
+	if (cfg && cfg->account_sid && cfg->auth_token)
+		n = snprintf(pair, sizeof(pair), "%s:%s", cfg->account_sid, cfg->auth_token);
+	out[0] = '\0';
+	if (n > 0 && (size_t)n < sizeof(pair) && ((size_t)n + 2) / 3 * 4 < cap)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)pair, n);
+	otp_wipe(pair, sizeof(pair));
+}
+
 void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cfg *cfg,
 		   const struct otp_sms_req *req)
 {
+	char basic[700];
 	const char *secrets[] = { req ? req->code : NULL, cfg ? cfg->auth_token : NULL,
 				  cfg ? cfg->api_key : NULL, cfg ? cfg->webhook_token : NULL,
-				  cfg ? cfg->webhook_secret : NULL };
+				  cfg ? cfg->webhook_secret : NULL, basic };
 	char id[sizeof(res->id)], code[sizeof(res->code)], detail[sizeof(res->detail)];
 
+	basic_credential(cfg, basic, sizeof(basic));
 	token(res->id, id, sizeof(id));
 	token(res->code, code, sizeof(code));
 	otp_log_sanitize(res->detail, detail, sizeof(detail));
@@ -168,6 +186,7 @@ void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cf
 			res->status, code[0] ? " code=" : "", code, kinds[res->kind].name,
 			detail[0] ? " detail=" : "", detail);
 	}
+	otp_wipe(basic, sizeof(basic));
 	fflush(out);
 }
 

@@ -19,6 +19,8 @@
 #include "provider.h"
 
 #define CODE "4821937"
+/* base64("ACfuzz0123456789:fuzz-auth-token-value"): the HTTP Basic credential below */
+#define BASIC "QUNmdXp6MDEyMzQ1Njc4OTpmdXp6LWF1dGgtdG9rZW4tdmFsdWU="
 
 static const char *const providers[] = { "twilio", "twilio-verify", "telnyx", "plivo",
 					 "vonage", "sns", "webhook" };
@@ -83,7 +85,7 @@ static void check_status_line(const struct otp_sms_res *res, const struct otp_cf
 			      const struct otp_sms_req *req)
 {
 	const char *secrets[] = { CODE, cfg->auth_token, cfg->api_key, cfg->webhook_token,
-				  cfg->webhook_secret };
+				  cfg->webhook_secret, BASIC };
 	char *line = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&line, &len);
