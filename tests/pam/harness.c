@@ -142,6 +142,21 @@ void h_read_record(struct otp_record *rec)
 		fail_msg("~/.otp does not parse: line %u: %s", err.line, err.reason);
 }
 
+void h_write_totp_backup(unsigned n, char codes[][OTP_BACKUP_TEXT])
+{
+	struct otp_record rec;
+	char *text = NULL;
+	size_t len;
+
+	h_write_totp(NULL);
+	h_read_record(&rec);
+	assert_int_equal(otp_backup_generate(&rec, n, 10, codes), 0);
+	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
+	h_write_otp(text, 0600);
+	otp_free_str(text);
+	otp_record_clear(&rec);
+}
+
 void h_code(uint64_t counter, unsigned digits, char *out)
 {
 	uint8_t key[64];

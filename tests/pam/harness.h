@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "backup.h"
 #include "otpfile.h"
 
 #define H_USER "alice"
@@ -52,6 +53,8 @@ void h_service(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void h_write_otp(const char *content, mode_t mode);
 /* A TOTP file for H_SECRET with optional extra lines. */
 void h_write_totp(const char *extra);
+/* A TOTP file for H_SECRET with n backup codes, returned in codes. */
+void h_write_totp_backup(unsigned n, char codes[][OTP_BACKUP_TEXT]);
 /* Parse the current ~/.otp; asserts it parses. */
 void h_read_record(struct otp_record *rec);
 

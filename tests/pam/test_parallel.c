@@ -134,19 +134,11 @@ static void backup_codes_each_once(void **state)
 	enum { CODES = WORKERS / 2 };
 	answer_t answers[WORKERS], codes[CODES];
 	int results[WORKERS];
-	char *text = NULL;
-	size_t len;
 	struct otp_record rec;
 
 	assert_true(CODES <= OTP_BACKUP_MAX);
 	h_service("auth required %s max_failures=0 " LOCK, h.module);
-	h_write_totp(NULL);
-	h_read_record(&rec);
-	assert_int_equal(otp_backup_generate(&rec, CODES, 10, codes), 0);
-	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
-	h_write_otp(text, 0600);
-	otp_free_str(text);
-	otp_record_clear(&rec);
+	h_write_totp_backup(CODES, codes);
 	for (int i = 0; i < WORKERS; i++)
 		memcpy(answers[i], codes[i % CODES], sizeof(answers[i]));
 	run_workers(answers, WORKERS, results);
