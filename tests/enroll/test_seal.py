@@ -18,10 +18,11 @@ t.need_tools('pamtester', 'setpriv')
 
 
 def trusted(path):
+    """Root-owned, not group/other-writable, and passable by the user (for the public key)."""
     path = os.path.realpath(path)
     while True:
         st = os.stat(path)
-        if st.st_uid != 0 or st.st_mode & 0o022:
+        if st.st_uid != 0 or st.st_mode & 0o022 or not st.st_mode & 0o001:
             return False
         if path == '/':
             return True
