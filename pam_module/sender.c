@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,10 @@ static void child(int in, int out, const char *path, const char *conf, const cha
 
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || (null >= 0 && dup2(null, 2) < 0))
 		_exit(SENDER_NOT_RUN);
+	/* A Verify check runs under the user's lock, with the file system identity switched to
+	 * the user: the sender runs as the application, so its program is found as such. */
+	setfsuid(geteuid());
+	setfsgid(getegid());
 	close_range(3, ~0U, 0);
 	execve(path, argv, envp);
 	_exit(SENDER_NOT_RUN);
