@@ -13,7 +13,8 @@ struct otp_log {
 
 void otp_log(const struct otp_log *log, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void otp_vlog(const struct otp_log *log, int prio, const char *fmt, va_list ap);
+void otp_vlog(const struct otp_log *log, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Copy s for a log line: control and non-ASCII bytes become '?', at most cap-1 bytes. */
 void otp_log_sanitize(const char *s, char *out, size_t cap);

@@ -28,6 +28,7 @@ struct parser {
 	unsigned seen;
 };
 
+__attribute__((format(printf, 2, 3)))
 static int fail(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -449,6 +450,7 @@ struct outbuf {
 	int err;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void out_printf(struct outbuf *o, const char *fmt, ...)
 {
 	va_list ap;

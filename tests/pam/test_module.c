@@ -295,8 +295,8 @@ static void corrupt_file(void **state)
 	static const char *const bad[] = {
 		"",                                            /* empty */
 		"version 1\ntype totp\nsecret !!!!\n",         /* bad base32 */
-		"version 9\ntype totp\nsecret " H_SECRET "\n", /* unknown version */
-		"version 1\ntype totp\nsecret " H_SECRET,      /* truncated: no newline */
+		("version 9\ntype totp\nsecret " H_SECRET "\n"), /* unknown version */
+		("version 1\ntype totp\nsecret " H_SECRET),      /* truncated: no newline */
 		"version 1\ntype totp\n",                      /* no secret */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
