@@ -62,6 +62,14 @@ def need_tools(*names):
         sys.exit(77)
 
 
+
+def host_keydir(name):
+    """A fresh directory for a host key, under /run: root-owned and closed to group/other
+    writes all the way up, as the module requires of its key's path."""
+    d = tempfile.mkdtemp(prefix='pam_otp_%s.' % name, dir='/run')
+    os.chmod(d, 0o755)
+    return d
+
 class Env:
     """A fake user with a home, a PAM service stacking pam_otp.so, and helpers."""
 

@@ -6,7 +6,6 @@ run before the old key is removed only resumes re-sealing, never rotates twice. 
 (the key lives in a root-owned directory, the module's rule)."""
 import os
 import shutil
-import tempfile
 
 import enrolltest as t
 
@@ -15,8 +14,7 @@ if os.geteuid() != 0:
     print('SKIP: --host-rekey is for root')
     raise SystemExit(77)
 
-keydir = tempfile.mkdtemp(prefix='pam_otp_rekey.', dir='/run')
-os.chmod(keydir, 0o755)
+keydir = t.host_keydir('rekey')
 e = t.Env('rekey')
 try:
     key = os.path.join(keydir, 'pam_otp.key')

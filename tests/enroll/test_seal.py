@@ -3,42 +3,20 @@
 it (no plain secret in ~/.otp), and pam_otp.so opens them to log in. seal=required without
 a key refuses to enroll.
 
-Needs root: the key goes in a directory whose every component is root-owned and closed to
-group/other writes (the module's rule for its private key): OTP_TEST_KEYDIR when it is
-such a path (the build directory usually is), else a fresh directory under /run.
+Needs root: the key goes in a fresh directory under /run, root-owned all the way up (the
+module's rule for its private key).
 """
 import os
 import shutil
 import stat
-import tempfile
 
 import enrolltest as t
 
 t.need_tools('pamtester', 'setpriv')
-
-
-def trusted(path):
-    """Root-owned, not group/other-writable, and passable by the user (for the public key)."""
-    path = os.path.realpath(path)
-    while True:
-        st = os.stat(path)
-        if st.st_uid != 0 or st.st_mode & 0o022 or not st.st_mode & 0o001:
-            return False
-        if path == '/':
-            return True
-        path = os.path.dirname(path)
-
-
 if os.geteuid() != 0:
     print('SKIP: needs root (the host key lives in a root-owned directory)')
     raise SystemExit(77)
-base = os.environ.get('OTP_TEST_KEYDIR', '')
-if base and os.path.isdir(base) and trusted(base):
-    keydir = os.path.join(base, 'seal-keys-%d' % os.getpid())
-    os.mkdir(keydir, 0o755)
-else:
-    keydir = tempfile.mkdtemp(prefix='pam_otp_seal.', dir='/run')
-    os.chmod(keydir, 0o755)
+keydir = t.host_keydir('seal')
 e = t.Env('seal')
 try:
     key = os.path.join(keydir, 'pam_otp.key')
