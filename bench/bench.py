@@ -7,16 +7,17 @@ Prints a markdown table; --update-readme puts it into bench/README.md.
 """
 import json
 import os
-import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from machine import machine, versions  # reads the load average at the start
+from private_dev import private_dev, start_syslog, syslog_counts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -37,55 +38,6 @@ CG_ROUNDS = 10
 def die(msg):
     print("bench: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-# ---- the private namespace: /dev with our own /dev/log sink ----------------------------------
-def sh(*args):
-    subprocess.run(args, check=True)
-
-
-def private_dev(t):
-    outer = os.environ.get("BENCH_OUTER_NS")
-    if not outer or os.readlink("/proc/self/ns/mnt") == outer:
-        die("not in a private mount namespace: run bench/run.sh")
-    new = os.path.join(t, "dev")
-    os.mkdir(new)
-    sh("mount", "-t", "tmpfs", "-o", "mode=755,nosuid", "tmpfs", new)
-    for name in ("null", "zero", "full", "random", "urandom", "tty", "ptmx"):
-        open(f"{new}/{name}", "w").close()
-        sh("mount", "--bind", f"/dev/{name}", f"{new}/{name}")
-    for name in ("pts", "shm"):
-        os.mkdir(f"{new}/{name}")
-        sh("mount", "--rbind", f"/dev/{name}", f"{new}/{name}")
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
-        os.symlink(target, f"{new}/{name}")
-    sh("mount", "--move", new, "/dev")
-
-
-def start_syslog(t):
-    """A child that reads /dev/log and appends each datagram to t/syslog (no console)."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind("/dev/log")
-    os.chmod("/dev/log", 0o666)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    pid = os.fork()
-    if pid == 0:
-        signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-        with open(os.path.join(t, "syslog"), "ab", buffering=0) as f:
-            while True:
-                f.write(sock.recv(65536).rstrip(b"\n") + b"\n")
-    sock.close()
-    return pid
-
-
-def syslog_counts(t):
-    with open(os.path.join(t, "syslog"), "rb") as f:
-        text = f.read().decode(errors="replace")
-    lines = text.splitlines()
-    return {m: sum(1 for line in lines if pat in line) for m, pat in
-            (("otp", "pam_otp("), ("ga", "(pam_google_authenticator)"),
-             ("oath", "pam_oath"))}, len(lines)
 
 
 # ---- users, files, services -----------------------------------------------------------------
@@ -440,34 +392,6 @@ def read_counter(w, mod, user):
 # ---- the report -----------------------------------------------------------------------------
 def ms(us):
     return f"{us / 1000:.2f}" if us == us else "n/a"
-
-
-LOAD0 = os.getloadavg()
-
-
-def machine(t):
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", t],
-                        capture_output=True, text=True).stdout.strip()
-    load = f"load average {LOAD0[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    return (f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, temp dir on "
-            f"{fs.split(',')[0] if fs else '?'}; {load}; {time.strftime('%Y-%m-%d')}")
-
-
-def versions():
-    out = []
-    for pkg in ("libpam-google-authenticator", "libpam-oath", "libpam0g"):
-        v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True,
-                           text=True).stdout
-        out.append(f"{pkg} {v}")
-    rev = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True).stdout.strip()
-    return f"pam_otp {rev}, " + ", ".join(out)
 
 
 def report(b, t, logs):
