@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#define REOPEN_TRIES 100 /* replaces seen while waiting for the lock before giving up */
+#define REOPEN_TRIES 100 /* opens that found a file renamed over (0 links) before giving up */
 
 static int why(struct otp_file *f, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -274,7 +276,9 @@ int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk
 	long deadline = now_ms() + (long)timeout_ms;
 
 	lk->fd = -1;
-	for (int tries = 0; tries < REOPEN_TRIES; tries++) {
+	/* Each turn follows a replace made by the holder: bounded by the deadline, not a count
+	 * (64 logins at once replace the file over a hundred times while the last one waits). */
+	for (int tries = 0; tries == 0 || now_ms() < deadline; tries++) {
 		struct stat now;
 		int fd, rc;
 
@@ -340,27 +344,76 @@ static int create_temp(struct otp_file *f, char *tmp, size_t tmpsz, int *fdp)
 	return why(f, OTP_E_IO, "cannot create a temporary file in %s", f->dir);
 }
 
+/*
+ * The caller's RLIMIT_FSIZE must not decide whether state is recorded: a limit that lets a
+ * short record through but not a longer one would let a caller choose which outcomes count
+ * (a lockout bypass). Lift it for the write where we may (root); where we may not, make
+ * SIGXFSZ a plain EFBIG error instead of a kill. Both are restored after the write. Costs one
+ * system call when no limit is set (the usual case).
+ */
+struct fsize_guard {
+	bool active, lifted;
+	struct rlimit old;
+	struct sigaction old_xfsz;
+};
+
+static void fsize_guard_enter(struct fsize_guard *g)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct rlimit up = { RLIM_INFINITY, RLIM_INFINITY };
+
+	g->active = g->lifted = false;
+	if (getrlimit(RLIMIT_FSIZE, &g->old) != 0 || g->old.rlim_cur == RLIM_INFINITY)
+		return;
+	g->active = true;
+	sigaction(SIGXFSZ, &ign, &g->old_xfsz);
+	if (setrlimit(RLIMIT_FSIZE, &up) == 0) {
+		g->lifted = true;
+	} else if (g->old.rlim_max > g->old.rlim_cur) {
+		up.rlim_cur = up.rlim_max = g->old.rlim_max; /* raising to the hard limit is free */
+		g->lifted = setrlimit(RLIMIT_FSIZE, &up) == 0;
+	}
+}
+
+static void fsize_guard_leave(struct fsize_guard *g)
+{
+	if (!g->active)
+		return;
+	if (g->lifted)
+		setrlimit(RLIMIT_FSIZE, &g->old);
+	sigaction(SIGXFSZ, &g->old_xfsz, NULL);
+}
+
 static int write_all(struct otp_file *f, int fd, const char *data, size_t len)
 {
+	struct fsize_guard g;
 	size_t done = 0;
+	int rc = OTP_OK;
 
+	fsize_guard_enter(&g);
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return why(f, OTP_E_IO, "cannot write to %s: %s", f->dir,
-				   n < 0 ? strerror(errno) : "short write");
+		if (n <= 0) {
+			rc = why(f, OTP_E_IO, "cannot write to %s: %s", f->dir,
+				 n < 0 ? strerror(errno) : "short write");
+			break;
+		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) != 0)
-		return why(f, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
-	return OTP_OK;
+	fsize_guard_leave(&g);
+	if (rc == OTP_OK && fsync(fd) != 0)
+		rc = why(f, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
+	return rc;
 }
 
-/* Write data to a new temp file with the given owner and mode; *tmp names it. */
+/*
+ * Write data to a new temp file with the given owner and mode; *tmp names it. With keep_fd
+ * the descriptor (read-write) is handed back open instead of closed.
+ */
 static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid,
-		      mode_t mode, char *tmp, size_t tmpsz)
+		      mode_t mode, char *tmp, size_t tmpsz, int *keep_fd)
 {
 	struct stat st;
 	int fd = -1, rc;
@@ -379,6 +432,10 @@ static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t ui
 			 strerror(errno));
 	if (rc == OTP_OK)
 		rc = write_all(f, fd, data, len);
+	if (rc == OTP_OK && keep_fd) {
+		*keep_fd = fd;
+		return OTP_OK;
+	}
 	if (close(fd) != 0 && rc == OTP_OK)
 		rc = why(f, OTP_E_IO, "cannot close a file in %s: %s", f->dir, strerror(errno));
 	if (rc != OTP_OK)
@@ -386,39 +443,63 @@ static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t ui
 	return rc;
 }
 
-static int sync_dir(struct otp_file *f)
+int otp_file_sync(struct otp_file *f)
 {
 	if (fsync(f->dirfd) != 0 && errno != EINVAL)
 		return why(f, OTP_E_IO, "cannot fsync directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 
-int otp_file_replace(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len)
+int otp_file_replace_ex(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len,
+			unsigned flags)
 {
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char tmp[512];
 	struct stat now;
-	int rc;
+	int fd = -1, rc;
 
 	if (lk->fd < 0)
 		return OTP_E_INVAL;
 	rc = write_temp(f, data, len, lk->st.st_uid, lk->st.st_gid, lk->st.st_mode & 0700, tmp,
-			sizeof(tmp));
+			sizeof(tmp), &fd);
 	if (rc != OTP_OK)
 		return rc;
+	/*
+	 * Lock the new file before it takes the name, so the lock passes to it without a gap: a
+	 * login waiting on the old file follows the rename and then waits on this lock. No one
+	 * else knows the random temp name, so this never waits.
+	 */
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		rc = why(f, OTP_E_LOCK, "cannot lock the new %s/%s: %s", f->dir, f->name,
+			 strerror(errno));
+		goto fail;
+	}
 	/* Someone who does not take our lock replaced the file: do not overwrite their work. */
 	if (fstatat(f->dirfd, f->name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    now.st_dev != lk->st.st_dev || now.st_ino != lk->st.st_ino) {
-		unlinkat(f->dirfd, tmp, 0);
-		return why(f, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
-			   f->name);
+		rc = why(f, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
+			 f->name);
+		goto fail;
 	}
 	if (renameat(f->dirfd, tmp, f->dirfd, f->name) != 0) {
 		rc = why(f, OTP_E_IO, "cannot rename into %s/%s: %s", f->dir, f->name,
 			 strerror(errno));
-		unlinkat(f->dirfd, tmp, 0);
-		return rc;
+		goto fail;
 	}
-	return sync_dir(f);
+	close(lk->fd);
+	lk->fd = fd;
+	if (fstat(fd, &lk->st) != 0)
+		return why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
+	return flags & OTP_REPLACE_DEFER_SYNC ? OTP_OK : otp_file_sync(f);
+fail:
+	close(fd);
+	unlinkat(f->dirfd, tmp, 0);
+	return rc;
+}
+
+int otp_file_replace(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len)
+{
+	return otp_file_replace_ex(f, lk, data, len, 0);
 }
 
 int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid)
@@ -426,7 +507,7 @@ int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid,
 	char tmp[512];
 	int rc;
 
-	rc = write_temp(f, data, len, uid, gid, 0600, tmp, sizeof(tmp));
+	rc = write_temp(f, data, len, uid, gid, 0600, tmp, sizeof(tmp), NULL);
 	if (rc != OTP_OK)
 		return rc;
 	/* RENAME_NOREPLACE: a file created meanwhile is never clobbered. */
@@ -437,7 +518,7 @@ int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid,
 			return why(f, OTP_E_INVAL, "%s/%s already exists", f->dir, f->name);
 		return why(f, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
 	}
-	return sync_dir(f);
+	return otp_file_sync(f);
 }
 
 int otp_file_remove(struct otp_file *f)
@@ -450,7 +531,7 @@ int otp_file_remove(struct otp_file *f)
 	if (unlinkat(f->dirfd, f->name, 0) != 0)
 		rc = why(f, OTP_E_IO, "cannot remove %s/%s: %s", f->dir, f->name, strerror(errno));
 	else
-		rc = sync_dir(f);
+		rc = otp_file_sync(f);
 	otp_file_unlock(&lk);
 	return rc;
 }

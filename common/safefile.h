@@ -65,6 +65,18 @@ int otp_locked_read(struct otp_file *f, struct otp_locked *lk, char **buf, size_
  * directory. On any error the old file is untouched and the temp file removed.
  */
 int otp_file_replace(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len);
+/*
+ * The same; the lock passes to the new file (lk follows it), so one transaction may replace
+ * the file more than once. With OTP_REPLACE_DEFER_SYNC the directory is not fsynced: the new
+ * file is in place for every process (no kill can undo it) but durable across a power loss
+ * only after otp_file_sync or a later replace without the flag. The file's data is always
+ * fsynced before the rename, so a crash never leaves a broken file.
+ */
+#define OTP_REPLACE_DEFER_SYNC 1u
+int otp_file_replace_ex(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len,
+			unsigned flags);
+/* fsync the directory: makes a deferred replace durable. */
+int otp_file_sync(struct otp_file *f);
 /* Release the lock (closing the descriptor). */
 void otp_file_unlock(struct otp_locked *lk);
 

@@ -14,6 +14,7 @@
 #include "otpfile.h"
 
 #define OTP_SMS_LOG2N 14      /* scrypt cost for a stored SMS code hash */
+#define OTP_SMS_CODE_MIN 4    /* digits */
 #define OTP_SMS_CODE_MAX 10   /* digits */
 
 struct otp_sms_limits {

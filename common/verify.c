@@ -171,34 +171,115 @@ static int check_hotp(struct otp_record *rec, const struct otp_policy *pol, cons
 	return OTP_E_WRONG;
 }
 
-/* The pending SMS code: one use, until it expires. */
+/* The pending SMS code kept here (hashed): one use, until it expires. */
 static int check_sms(struct otp_record *rec, const char *code, time_t now,
-		     const struct otp_remote_check *remote, struct otp_outcome *out)
+		     struct otp_outcome *out)
 {
 	bool match = false;
 	int rc;
 
-	if (!rec->has_sms_code)
+	if (!rec->has_sms_code || rec->sms_by_provider || (int64_t)now >= rec->sms_expiry)
 		return OTP_E_WRONG;
-	if ((int64_t)now >= rec->sms_expiry) {
-		rec->has_sms_code = false; /* expired: forget it */
-		return OTP_E_WRONG;
-	}
-	if (rec->sms_by_provider) {
-		if (!remote || !remote->check)
-			return OTP_E_WRONG;
-		rc = remote->check(remote->arg, rec, code);
-		match = rc == OTP_OK;
-		if (rc != OTP_OK && rc != OTP_E_WRONG)
-			return rc;
-	} else if ((rc = otp_sms_code_matches(rec, code, now, &match)) != OTP_OK) {
+	if ((rc = otp_sms_code_matches(rec, code, now, &match)) != OTP_OK)
 		return rc;
-	}
 	if (!match)
 		return OTP_E_WRONG;
 	rec->has_sms_code = false;
-	rec->sms_by_provider = false;
 	out->method = OTP_METHOD_SMS;
+	return OTP_OK;
+}
+
+/* Could this be the code of a pending request that the provider keeps? */
+static bool provider_may_match(const struct otp_record *rec, size_t len, time_t now)
+{
+	return rec->has_sms_code && rec->sms_by_provider && (int64_t)now < rec->sms_expiry &&
+	       len >= OTP_SMS_CODE_MIN && len <= OTP_SMS_CODE_MAX;
+}
+
+int otp_attempt_open(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+		     time_t now, struct otp_attempt *att, struct otp_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->wait = otp_lockout_remaining(rec, now);
+	if (out->wait > 0)
+		return OTP_E_LOCKED;
+	if (input[strspn(input, " \t")] == '\0')
+		return OTP_E_EMPTY;
+	*att = (struct otp_attempt){ rec->failures, rec->last_failure, rec->locked_until };
+	/* Independent of the answer, so it belongs in the record written before the check. */
+	if (rec->has_sms_code && (int64_t)now >= rec->sms_expiry)
+		rec->has_sms_code = rec->sms_by_provider = false;
+	otp_note_failure(rec, pol, now);
+	out->dirty = out->counted = true;
+	return OTP_OK;
+}
+
+int otp_attempt_check(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+		      time_t now, const struct otp_attempt *att, struct otp_outcome *out)
+{
+	char code[64];
+	size_t len = 0;
+	int rc = OTP_E_WRONG;
+
+	out->dirty = false;
+	out->counted = true;
+	if (strip_spaces(input, code, sizeof(code)) && (len = strlen(code)) > 0 &&
+	    all_digits(code, len)) {
+		if (rec->secret_len > 0 && len == rec->digits)
+			rc = rec->type == OTP_TOTP ? check_totp(rec, pol, code, now, out)
+						   : check_hotp(rec, pol, code, out);
+		if (rc == OTP_E_WRONG)
+			rc = check_sms(rec, code, now, out);
+		/* An imported google-authenticator scratch code (8 digits). */
+		if (rc == OTP_E_WRONG && len == OTP_SCRATCH_DIGITS && rec->backup_count &&
+		    (rc = otp_backup_consume(rec, code)) == OTP_OK)
+			out->method = OTP_METHOD_BACKUP;
+		if (rc == OTP_E_WRONG && provider_may_match(rec, len, now)) {
+			out->method = OTP_METHOD_SMS;
+			rc = OTP_E_REMOTE;
+		}
+	} else if (len > 0) {
+		if ((rc = otp_backup_consume(rec, code)) == OTP_OK)
+			out->method = OTP_METHOD_BACKUP;
+	}
+	otp_wipe(code, sizeof(code));
+
+	switch (rc) {
+	case OTP_OK:
+		otp_note_success(rec);
+		out->dirty = true;
+		out->counted = false;
+		break;
+	case OTP_E_RESYNC:
+	case OTP_E_REPLAY:
+		/* Not a wrong guess (a code of this token, far ahead or already used): take the
+		 * count back. Costs a second write, on these rare paths only. */
+		rec->failures = att->failures;
+		rec->last_failure = att->last_failure;
+		rec->locked_until = att->locked_until;
+		out->dirty = true;
+		out->counted = false;
+		break;
+	default:
+		/* Wrong, replayed, or not checkable (an internal error counts as a failure). */
+		break;
+	}
+	return rc;
+}
+
+int otp_attempt_remote(struct otp_record *rec, bool approved, int64_t expiry, time_t now,
+		       struct otp_outcome *out)
+{
+	out->dirty = false;
+	out->method = OTP_METHOD_SMS;
+	out->counted = true;
+	if (!approved || !rec->has_sms_code || !rec->sms_by_provider ||
+	    rec->sms_expiry != expiry || (int64_t)now >= expiry)
+		return OTP_E_WRONG;
+	rec->has_sms_code = rec->sms_by_provider = false;
+	otp_note_success(rec);
+	out->dirty = true;
+	out->counted = false;
 	return OTP_OK;
 }
 
@@ -211,56 +292,27 @@ int otp_verify(struct otp_record *rec, const struct otp_policy *pol, const char 
 int otp_verify_ex(struct otp_record *rec, const struct otp_policy *pol, const char *input,
 		  time_t now, const struct otp_remote_check *remote, struct otp_outcome *out)
 {
-	bool had_sms;
-	char code[64];
-	size_t len;
-	int rc;
+	struct otp_attempt att;
+	bool had_sms = rec->has_sms_code;
+	int64_t expiry;
+	int rc = otp_attempt_open(rec, pol, input, now, &att, out);
 
-	memset(out, 0, sizeof(*out));
-	had_sms = rec->has_sms_code;
-	out->wait = otp_lockout_remaining(rec, now);
-	if (out->wait > 0)
-		return OTP_E_LOCKED;
-	if (!strip_spaces(input, code, sizeof(code))) {
-		rc = OTP_E_WRONG;
-	} else if ((len = strlen(code)) == 0) {
-		otp_wipe(code, sizeof(code));
+	if (rc == OTP_E_EMPTY)
 		return OTP_E_WRONG; /* nothing typed: not a guess, not counted */
-	} else if (all_digits(code, len)) {
-		rc = OTP_E_WRONG;
-		if (rec->secret_len > 0 && len == rec->digits)
-			rc = rec->type == OTP_TOTP ? check_totp(rec, pol, code, now, out)
-						   : check_hotp(rec, pol, code, out);
-		if (rc == OTP_E_WRONG)
-			rc = check_sms(rec, code, now, remote, out);
-		/* An imported google-authenticator scratch code (8 digits). */
-		if (rc == OTP_E_WRONG && len == OTP_SCRATCH_DIGITS && rec->backup_count &&
-		    (rc = otp_backup_consume(rec, code)) == OTP_OK)
-			out->method = OTP_METHOD_BACKUP;
-	} else {
-		rc = otp_backup_consume(rec, code);
-		if (rc == OTP_OK)
-			out->method = OTP_METHOD_BACKUP;
-	}
-	otp_wipe(code, sizeof(code));
-	if (had_sms != rec->has_sms_code)
-		out->dirty = true; /* a pending SMS code was used up or expired */
-
-	switch (rc) {
-	case OTP_OK:
-		otp_note_success(rec);
-		out->dirty = true;
-		break;
-	case OTP_E_RESYNC:
-		out->dirty = true;
-		break;
-	case OTP_E_WRONG:
-		otp_note_failure(rec, pol, now);
-		out->dirty = out->counted = true;
-		break;
-	default:
-		/* A replay is a right code used twice: not a guess, so not counted. */
-		break;
-	}
+	if (rc != OTP_OK)
+		return rc;
+	rc = otp_attempt_check(rec, pol, input, now, &att, out);
+	/* In memory: changed unless step 2 took step 1 back without any other change. */
+	out->dirty = rc != OTP_E_REPLAY || had_sms != rec->has_sms_code;
+	if (rc != OTP_E_REMOTE)
+		return rc;
+	if (!remote || !remote->check)
+		return OTP_E_WRONG;
+	expiry = rec->sms_expiry;
+	rc = remote->check(remote->arg, rec, input);
+	if (rc != OTP_OK && rc != OTP_E_WRONG)
+		return rc;
+	rc = otp_attempt_remote(rec, rc == OTP_OK, expiry, now, out);
+	out->dirty = true;
 	return rc;
 }

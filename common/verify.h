@@ -41,21 +41,54 @@ struct otp_outcome {
 	int64_t step_offset;    /* TOTP: matched step minus the current step */
 	int64_t wait;           /* OTP_E_LOCKED: seconds until the next try */
 	bool dirty;             /* rec changed and must be written back */
-	bool counted;           /* the attempt counted as a failure */
+	bool counted;           /* the attempt stands as a failure in rec */
+};
+
+/* The failure state from before an attempt was counted, to take the count back (resync). */
+struct otp_attempt {
+	unsigned failures;
+	int64_t last_failure;
+	int64_t locked_until;
 };
 
 /* Seconds of lockout left at now, 0 when none. */
 int64_t otp_lockout_remaining(const struct otp_record *rec, time_t now);
 
 /*
- * Check input (spaces ignored) for rec at now. Returns OTP_OK (rec updated: replay guard or
- * counter moved, backup code consumed, failures reset), OTP_E_WRONG, OTP_E_REPLAY,
- * OTP_E_RESYNC (HOTP code far ahead: the next code completes the resync), OTP_E_LOCKED
- * (nothing was checked), or an OpenSSL error.
+ * An attempt is checked in steps, so that no code is checked (and no outcome can be learnt)
+ * before the attempt is durably counted:
+ *
+ * 1. otp_attempt_open, under the lock on a fresh read: OTP_E_LOCKED (out->wait; nothing is
+ *    checked, rec is unchanged), OTP_E_EMPTY (nothing typed: not an attempt), or OTP_OK: rec
+ *    now counts this attempt as a failure (and has dropped an expired SMS code). The caller
+ *    writes rec durably before step 2, and refuses the login, unchecked, if it cannot.
+ * 2. otp_attempt_check: OTP_OK (rec: replay guard or counter moved, code used up, failures
+ *    reset), OTP_E_RESYNC (HOTP code far ahead: rec records it and the count is taken back),
+ *    OTP_E_REPLAY (a code already used: not a guess, the count is taken back), all with
+ *    out->dirty: write rec again; OTP_E_REMOTE: only the provider's pending code can match
+ *    (ask it unlocked, then step 3); OTP_E_WRONG or an internal error (OpenSSL, memory): the
+ *    attempt stays counted and nothing more is written.
+ * 3. otp_attempt_remote: the provider's answer for the pending code that expires at expiry,
+ *    applied under the lock on a fresh read.
+ */
+int otp_attempt_open(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+		     time_t now, struct otp_attempt *att, struct otp_outcome *out);
+int otp_attempt_check(struct otp_record *rec, const struct otp_policy *pol, const char *input,
+		      time_t now, const struct otp_attempt *att, struct otp_outcome *out);
+/*
+ * approved: the provider said yes. OTP_OK when that code is still the pending one in rec (now
+ * used up, failures reset; out->dirty), else OTP_E_WRONG (another login used it, or it expired).
+ */
+int otp_attempt_remote(struct otp_record *rec, bool approved, int64_t expiry, time_t now,
+		       struct otp_outcome *out);
+
+/*
+ * All steps at once, in memory (tests, tools): OTP_OK, OTP_E_WRONG (also for nothing typed,
+ * not counted), OTP_E_REPLAY, OTP_E_RESYNC, OTP_E_LOCKED or an internal error. A pending
+ * provider code is checked by remote (may be NULL: no match).
  */
 int otp_verify(struct otp_record *rec, const struct otp_policy *pol, const char *input,
 	       time_t now, struct otp_outcome *out);
-/* The same, with a pending SMS code checked by remote (may be NULL) when the provider has it. */
 int otp_verify_ex(struct otp_record *rec, const struct otp_policy *pol, const char *input,
 		  time_t now, const struct otp_remote_check *remote, struct otp_outcome *out);
 

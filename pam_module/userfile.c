@@ -89,14 +89,15 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 	return rc;
 }
 
-static int write_back(struct module_ctx *ctx, struct otp_locked *lk, const struct otp_record *rec)
+static int write_back(struct module_ctx *ctx, struct otp_locked *lk, const struct otp_record *rec,
+		      unsigned flags)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc = otp_record_format(rec, &text, &len);
 
 	if (rc == OTP_OK)
-		rc = otp_file_replace(&ctx->file, lk, text, len);
+		rc = otp_file_replace_ex(&ctx->file, lk, text, len, flags);
 	if (rc != OTP_OK)
 		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path,
 			   ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
@@ -104,74 +105,156 @@ static int write_back(struct module_ctx *ctx, struct otp_locked *lk, const struc
 	return rc;
 }
 
-int userfile_update(struct module_ctx *ctx, userfile_change_fn change, void *arg,
-		    struct otp_record *after)
-{
-	struct otp_locked lk = { .fd = -1 };
+/* One locked read-modify-write: begin (lock, fresh read, parse), write_back..., end. */
+struct txn {
+	struct otp_locked lk;
 	struct privs p;
-	char *buf = NULL;
-	size_t len = 0;
-	bool dirty = false;
-	int rc, crc;
+	char *buf;
+	size_t len;
+	bool entered;
+};
 
+static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *rec)
+{
+	int rc;
+
+	*t = (struct txn){ .lk = { .fd = -1 } };
 	ctx->file.why[0] = '\0';
 	if (ctx->need_keys)
 		hostkeys_load(ctx); /* still root here */
-	if ((rc = enter(ctx, &p)) != OTP_OK)
+	if ((rc = enter(ctx, &t->p)) != OTP_OK)
 		return rc;
-	rc = otp_file_lock(&ctx->file, ctx->cfg.lock_timeout, &lk);
+	t->entered = true;
+	rc = otp_file_lock(&ctx->file, ctx->cfg.lock_timeout, &t->lk);
 	if (rc == OTP_OK)
-		rc = otp_locked_read(&ctx->file, &lk, &buf, &len);
+		rc = otp_locked_read(&ctx->file, &t->lk, &t->buf, &t->len);
 	if (rc != OTP_OK) {
 		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
-		goto out;
+		return rc;
 	}
 	/* The file may have changed since the prompt: decide on what is there now. */
-	if ((rc = parse(ctx, buf, len, after, false)) != OTP_OK)
-		goto out;
-	crc = change(ctx, after, arg, &dirty);
-	/* Nothing counts until it is on disk: a success we cannot record is a failure. */
-	if (dirty && (rc = write_back(ctx, &lk, after)) != OTP_OK)
-		goto out;
-	rc = crc;
-out:
-	otp_file_unlock(&lk);
-	if (buf) {
-		otp_wipe(buf, len);
-		free(buf);
-	}
-	return leave(ctx, &p, rc);
+	return parse(ctx, t->buf, t->len, rec, false);
 }
 
-struct verify_args {
-	const char *answer;
-	struct otp_outcome *out;
-};
-
-static int verify_change(struct module_ctx *ctx, struct otp_record *rec, void *arg, bool *dirty)
+static int txn_end(struct module_ctx *ctx, struct txn *t, int rc)
 {
-	struct verify_args *va = arg;
-	struct otp_remote_check remote = { sms_remote_check, ctx };
+	otp_file_unlock(&t->lk);
+	if (t->buf) {
+		otp_wipe(t->buf, t->len);
+		free(t->buf);
+	}
+	t->buf = NULL;
+	return t->entered ? leave(ctx, &t->p, rc) : rc;
+}
+
+int userfile_update(struct module_ctx *ctx, userfile_change_fn change, void *arg,
+		    struct otp_record *after)
+{
+	struct txn t;
+	bool dirty = false;
+	int rc = txn_begin(ctx, &t, after);
+
+	if (rc == OTP_OK) {
+		int crc = change(ctx, after, arg, &dirty);
+
+		/* Nothing counts until it is on disk: a success we cannot record is a failure. */
+		rc = dirty ? write_back(ctx, &t.lk, after, 0) : OTP_OK;
+		if (rc == OTP_OK)
+			rc = crc;
+	}
+	return txn_end(ctx, &t, rc);
+}
+
+/* Step 2 and the writes after it, still under the lock of step 1. */
+static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answer,
+			const struct otp_attempt *att, struct otp_outcome *out,
+			struct otp_record *after)
+{
 	time_t now = module_now();
-	int rc = otp_verify_ex(rec, &ctx->cfg.policy, va->answer, now, &remote, va->out);
+	int rc = otp_attempt_check(after, &ctx->cfg.policy, answer, now, att, out);
+	int wrc;
 
 	/* A good code opens a grace period for this service and host, if enabled. */
-	if (rc == OTP_OK && grace_applies(ctx) && rec->secret_len > 0 &&
-	    otp_grace_record(rec, ctx->user, ctx->service, ctx->rhost, now,
+	if (rc == OTP_OK && grace_applies(ctx) && after->secret_len > 0 &&
+	    otp_grace_record(after, ctx->user, ctx->service, ctx->rhost, now,
 			     ctx->cfg.grace_period) != OTP_OK)
 		module_log(ctx, LOG_WARNING, "cannot record the grace period");
-	*dirty = va->out->dirty;
 	if (rc != OTP_OK && rc != OTP_E_WRONG && rc != OTP_E_REPLAY && rc != OTP_E_RESYNC &&
-	    rc != OTP_E_LOCKED)
-		module_log(ctx, LOG_ERR, "cannot check the code: %s", otp_strerror(rc));
+	    rc != OTP_E_REMOTE)
+		module_log(ctx, LOG_ERR, "cannot check the code: %s (counted as a failure)",
+			   otp_strerror(rc));
+	/* The success is recorded durably, or it is a failure (the one counted in step 1). */
+	wrc = out->dirty ? write_back(ctx, &t->lk, after, 0) : otp_file_sync(&ctx->file);
+	if (wrc != OTP_OK) {
+		if (out->dirty)
+			otp_file_sync(&ctx->file);
+		else
+			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path, ctx->file.why);
+		out->counted = true;
+		return wrc;
+	}
 	return rc;
+}
+
+/*
+ * The provider's pending code (twilio-verify): ask it without holding the lock, then apply
+ * the answer under the lock to a fresh read. The attempt is already counted (step 1), so a
+ * provider that is slow, down or killed leaves a failure behind, never a free guess.
+ */
+static int check_remote(struct module_ctx *ctx, const char *answer, const struct otp_record *rec,
+			struct otp_outcome *out, struct otp_record *after)
+{
+	int64_t expiry = rec->sms_expiry;
+	struct txn t;
+	int prc = sms_remote_check(ctx, rec, answer), rc;
+
+	otp_record_clear(after);
+	if (prc != OTP_OK && prc != OTP_E_WRONG)
+		return prc; /* logged by sms_remote_check; the failure stands */
+	if ((rc = txn_begin(ctx, &t, after)) == OTP_OK) {
+		rc = otp_attempt_remote(after, prc == OTP_OK, expiry, module_now(), out);
+		if (rc == OTP_OK && (rc = write_back(ctx, &t.lk, after, 0)) != OTP_OK)
+			out->counted = true;
+	}
+	return txn_end(ctx, &t, rc);
 }
 
 int userfile_verify(struct module_ctx *ctx, const char *answer, struct otp_outcome *out,
 		    struct otp_record *after)
 {
-	struct verify_args va = { answer, out };
+	struct otp_attempt att;
+	struct otp_record pending;
+	struct txn t;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	return userfile_update(ctx, verify_change, &va, after);
+	rc = txn_begin(ctx, &t, after);
+	if (rc == OTP_OK)
+		rc = otp_attempt_open(after, &ctx->cfg.policy, answer, module_now(), &att, out);
+	if (rc == OTP_E_EMPTY) {
+		out->counted = false;
+		return txn_end(ctx, &t, OTP_E_WRONG); /* nothing typed: not a guess */
+	}
+	if (rc != OTP_OK)
+		return txn_end(ctx, &t, rc);
+	/*
+	 * Step 1 on disk before the code is looked at: if the failure cannot be recorded (a
+	 * resource limit, quota, full disk), no code is checked, so the refusal is the same, in
+	 * the same time, whatever was typed. Not yet fsynced for a power loss: the write after the
+	 * check (or the directory fsync) does that; a kill cannot undo a rename.
+	 */
+	if ((rc = write_back(ctx, &t.lk, after, OTP_REPLACE_DEFER_SYNC)) != OTP_OK) {
+		module_log(ctx, LOG_ERR, "cannot record the attempt: refused without checking it");
+		return txn_end(ctx, &t, rc);
+	}
+	rc = check_locked(ctx, &t, answer, &att, out, after);
+	if (rc != OTP_E_REMOTE)
+		return txn_end(ctx, &t, rc);
+	/* Keep what the provider needs (the phone), then let go of the lock before asking it. */
+	otp_record_init(&pending);
+	memcpy(pending.phone, after->phone, sizeof(pending.phone));
+	pending.has_sms_code = pending.sms_by_provider = true;
+	pending.sms_expiry = after->sms_expiry;
+	txn_end(ctx, &t, OTP_OK);
+	return check_remote(ctx, answer, &pending, out, after);
 }
