@@ -362,8 +362,10 @@ class TwilioVerifyCases(HttpCases):
         login = self.login(["sms", code_then_outage])
         self.assertLogin(login, "PAM_AUTHINFO_UNAVAIL", [OFFER, SENT])
         self.assertEqual(self.check_request()["status"], 500)
-        self.assertNotIn("failures", self.user.otp_fields())  # not the user's fault
+        # Counted before the provider was asked: an answer it could not judge is no free guess.
+        self.assertEqual(self.user.otp_fields().get("failures"), "1")
         self.assertLogin(self.login([self.code], T0 + 10), "PAM_SUCCESS", [OFFER])
+        self.assertNotIn("failures", self.user.otp_fields())
         self.assertEqual(self.check_request()["status"], 200)
 
 
