@@ -18,6 +18,7 @@ enum otp_err {
 	OTP_E_INVAL = -12,  /* bad argument or option value */
 	OTP_E_CHANGED = -13,/* the file was replaced while we held it */
 	OTP_E_RESYNC = -14, /* HOTP: code far ahead, send the next one to resync */
+	OTP_E_NODIR = -15,  /* a directory on the path does not exist (not "not enrolled") */
 };
 
 const char *otp_strerror(int err);

@@ -30,11 +30,15 @@ static int why(struct otp_file *f, int err, const char *fmt, ...)
 /*
  * Open an admin directory one component at a time without following symlinks, checking
  * each is root-owned and not writable by group or other: no user-controlled component is
- * ever followed with root's privileges.
+ * ever followed with root's privileges. A message names the component that failed (for
+ * file=/tmp/x/%u that is /tmp, not /tmp/x). A missing directory is OTP_E_NODIR, never
+ * OTP_E_NOENT: only a missing final file means "not enrolled" (an absent directory may be
+ * an automount or NFS outage).
  */
 static int open_trusted_dir(struct otp_file *f)
 {
 	char *copy = strdup(f->dir), *save = NULL;
+	char walked[4096] = "/"; /* the directory fd refers to, for messages */
 	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = OTP_OK;
 
@@ -46,15 +50,17 @@ static int open_trusted_dir(struct otp_file *f)
 	}
 	for (char *comp = strtok_r(copy, "/", &save);; comp = strtok_r(NULL, "/", &save)) {
 		struct stat st;
+		size_t wl;
 
 		if (fstat(fd, &st) != 0) {
-			rc = why(f, OTP_E_IO, "cannot stat %s: %s", f->dir, strerror(errno));
+			rc = why(f, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
 			break;
 		}
 		if (st.st_uid != 0 || (st.st_mode & 022)) {
 			rc = why(f, OTP_E_UNSAFE,
-				 "%s is not a root-owned directory closed to group and other writes "
-				 "(use ~ or %%h in file= for files in home directories)", f->dir);
+				 "%s (on the way to %s) is not a root-owned directory closed to group "
+				 "and other writes (use ~ or %%h in file= for files in home "
+				 "directories)", walked, f->dir);
 			break;
 		}
 		if (!comp) {
@@ -63,10 +69,16 @@ static int open_trusted_dir(struct otp_file *f)
 			break;
 		}
 		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		wl = strlen(walked);
+		snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl > 1 ? "/" : "", comp);
+		if (next < 0 && errno == ENOENT) {
+			rc = why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
+				 walked, f->dir, f->name);
+			break;
+		}
 		if (next < 0) {
-			rc = why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_UNSAFE,
-				 "cannot open directory %s (component %s): %s", f->dir, comp,
-				 strerror(errno));
+			rc = why(f, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
+				 walked, f->dir, errno == ELOOP ? "a symbolic link" : strerror(errno));
 			break;
 		}
 		close(fd);
@@ -100,9 +112,11 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 	if (admin_path)
 		return open_trusted_dir(f);
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0 && errno == ENOENT) /* a missing home is an outage, not "not enrolled" */
+		return why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
+			   f->dir, f->name);
 	if (f->dirfd < 0)
-		return why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_IO,
-			   "cannot open directory %s: %s", f->dir, strerror(errno));
+		return why(f, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 

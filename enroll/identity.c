@@ -247,7 +247,7 @@ int target_open(struct ctx *c)
 	c->file_open = true;
 	if (rc == OTP_OK)
 		return EXIT_OK;
-	if (rc == OTP_E_NOENT && strncmp(c->path, c->home, strlen(c->home)) == 0 &&
+	if (rc == OTP_E_NODIR && strncmp(c->path, c->home, strlen(c->home)) == 0 &&
 	    access(c->home, F_OK) != 0)
 		say("home directory %s of %s does not exist", c->home, c->user);
 	else
