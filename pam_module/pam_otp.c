@@ -319,7 +319,8 @@ static int authenticate(struct module_ctx *ctx)
 		return report(ctx, OTP_E_LOCKED, &out, &rec);
 	}
 	if (grace_applies(ctx) &&
-	    otp_grace_valid(&rec, ctx->user, ctx->service, ctx->rhost, module_now())) {
+	    otp_grace_valid(&rec, ctx->user, ctx->service, ctx->rhost, module_now(),
+			    ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");
 		otp_record_clear(&rec);
 		return PAM_SUCCESS;
