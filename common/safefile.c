@@ -3,6 +3,7 @@
 #include "secmem.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -142,8 +143,11 @@ static int check_stat(struct otp_file *f, const struct stat *st)
 	if (!S_ISREG(st->st_mode))
 		return why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
 	if (st->st_uid != f->owner && !(f->root_may_own && st->st_uid == 0))
-		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u", f->dir,
-			   f->name, (unsigned)st->st_uid, (unsigned)f->owner);
+		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
+			   f->name, (unsigned)st->st_uid, (unsigned)f->owner,
+			   f->root_may_own && f->owner == 0
+				   ? " (a file in an admin directory must be root's; see "
+				     "admin_file_user_owned)" : "");
 	if (st->st_mode & (f->public_file ? 022 : 077))
 		return why(f, OTP_E_UNSAFE,
 			   "%s/%s has group/other permissions (mode %04o); chmod 600 it", f->dir,
@@ -283,6 +287,53 @@ static int lock_until(struct otp_file *f, int fd, long deadline)
 	}
 }
 
+/* Is ent exactly a temp name create_temp makes for name: "." name "." 12 hex ".tmp"? */
+static bool is_our_temp(const char *ent, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (ent[0] != '.' || strncmp(ent + 1, name, n) != 0 || ent[1 + n] != '.')
+		return false;
+	ent += 2 + n;
+	for (int i = 0; i < 12; i++)
+		if (!((ent[i] >= '0' && ent[i] <= '9') || (ent[i] >= 'a' && ent[i] <= 'f')))
+			return false;
+	return strcmp(ent + 12, ".tmp") == 0;
+}
+
+/*
+ * Called with the lock held: every writer of this file's temp files holds the same lock
+ * (otp_file_create only runs when the file does not exist yet), so any temp file of ours
+ * still there was left by a crash, and it may hold the secret. Remove those that match our
+ * exact pattern and are regular files of the expected owner; never follow a symlink.
+ * Best effort: an error here does not fail the login.
+ */
+static void remove_stale_temps(struct otp_file *f, const struct stat *locked)
+{
+	int dfd = openat(f->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if ((e->d_type != DT_REG && e->d_type != DT_UNKNOWN) ||
+		    !is_our_temp(e->d_name, f->name))
+			continue;
+		if (fstatat(f->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    (st.st_uid != locked->st_uid && !(f->root_may_own && st.st_uid == 0)))
+			continue;
+		unlinkat(f->dirfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk)
 {
 	long deadline = now_ms() + (long)timeout_ms;
@@ -308,6 +359,7 @@ int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk
 				return rc;
 			}
 			lk->fd = fd;
+			remove_stale_temps(f, &lk->st);
 			return OTP_OK;
 		}
 		close(fd);
