@@ -4,7 +4,6 @@
 
 #include "kdf.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <openssl/rand.h>
 
@@ -26,6 +25,16 @@ static bool scratch_code(const char *input, char *out)
 	return n == OTP_SCRATCH_DIGITS && out[0] != '0';
 }
 
+/*
+ * ASCII-only case folding: tolower() follows the locale of the host process, and under a
+ * Turkish single-byte locale it maps 'I' to a dotless i (0xFD) and 0xDD (dotted capital I)
+ * to 'i', so the same code would be refused or a non-ASCII byte accepted.
+ */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 bool otp_backup_normalize(const char *input, char *out)
 {
 	size_t n = 0;
@@ -33,7 +42,7 @@ bool otp_backup_normalize(const char *input, char *out)
 	if (scratch_code(input, out))
 		return true;
 	for (const char *s = input; *s; s++) {
-		char c = (char)tolower((unsigned char)*s);
+		char c = ascii_lower(*s);
 
 		if (c == '-' || c == ' ')
 			continue;

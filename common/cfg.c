@@ -88,7 +88,10 @@ static const struct opt options[] = {
 	SECRET("webhook_token", webhook_token),
 	SECRET("webhook_secret", webhook_secret),
 	STR("command", command),
+	BOOL("admin_file_user_owned", admin_file_user_owned),
 };
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
 void otp_cfg_init(struct otp_cfg *cfg)
 {
@@ -291,12 +294,22 @@ static int split_line(char *line, char **key, char **value, const char **why)
 	return OTP_OK;
 }
 
+/* The index of key in options[], or N_OPTIONS. */
+static size_t option_index(const char *key)
+{
+	size_t i = 0;
+
+	while (i < N_OPTIONS && strcmp(key, options[i].name) != 0)
+		i++;
+	return i;
+}
+
 int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 		       const char *origin, const struct otp_log *log)
 {
 	char line[1025];
 	size_t pos = 0;
-	unsigned lineno = 0;
+	unsigned lineno = 0, first_line[N_OPTIONS] = { 0 }; /* where each key was set */
 	int rc = OTP_OK;
 
 	while (pos < len && rc == OTP_OK) {
@@ -328,11 +341,25 @@ int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 				lineno);
 			continue;
 		}
+		/* A misspelt key would silently leave a security setting at its default, and
+		 * a second line for a key silently overrides the first: both are errors. */
+		size_t idx = option_index(key);
+		if (idx == N_OPTIONS) {
+			char safe[80];
+			otp_log_sanitize(key, safe, sizeof(safe));
+			otp_log(log, LOG_ERR, "%s:%u: unknown key \"%s\"", origin, lineno, safe);
+			rc = OTP_E_PARSE;
+			break;
+		}
+		if (first_line[idx]) {
+			otp_log(log, LOG_ERR, "%s:%u: duplicate key \"%s\" (first set on line %u)",
+				origin, lineno, options[idx].name, first_line[idx]);
+			rc = OTP_E_PARSE;
+			break;
+		}
+		first_line[idx] = lineno;
 		rc = otp_cfg_set(cfg, key, value, err, sizeof(err));
-		if (rc == OTP_E_NOENT) {
-			otp_log(log, LOG_WARNING, "%s:%u: %s (ignored)", origin, lineno, err);
-			rc = OTP_OK;
-		} else if (rc != OTP_OK) {
+		if (rc != OTP_OK) {
 			otp_log(log, LOG_ERR, "%s:%u: %s", origin, lineno, err);
 		}
 	}

@@ -78,6 +78,7 @@ struct otp_cfg {
 	char *webhook_secret;    /* Standard Webhooks signing secret ("whsec_" + base64) */
 	char *command;           /* program and fixed arguments for provider=command */
 	bool has_secrets;        /* a secret key was set: the conf file must be private */
+	bool admin_file_user_owned; /* an admin path's file may be owned by its user (not only root) */
 };
 
 void otp_cfg_init(struct otp_cfg *cfg);
@@ -100,7 +101,9 @@ int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, char *err, size_t errs
 
 /*
  * Parse conf-file text: "key = value" lines, '#' comments; a value may be double-quoted to
- * keep spaces. Unknown keys are logged as warnings; a bad line is an error naming it.
+ * keep spaces. A bad line, an unknown key or a key given twice is an error naming
+ * origin:line (fail closed, as sshd treats sshd_config); pam.d arguments (otp_cfg_set_arg)
+ * keep the PAM convention of logging an unknown one and going on.
  */
 int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 		       const char *origin, const struct otp_log *log);

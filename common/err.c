@@ -18,6 +18,7 @@ const char *otp_strerror(int err)
 	case OTP_E_INVAL: return "invalid value";
 	case OTP_E_CHANGED: return "file changed underneath";
 	case OTP_E_RESYNC: return "code far ahead of the counter";
+	case OTP_E_NODIR: return "a directory on the path does not exist";
 	case OTP_E_EMPTY: return "nothing entered";
 	case OTP_E_REMOTE: return "the SMS provider must check the code";
 	}

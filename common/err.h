@@ -18,8 +18,9 @@ enum otp_err {
 	OTP_E_INVAL = -12,  /* bad argument or option value */
 	OTP_E_CHANGED = -13,/* the file was replaced while we held it */
 	OTP_E_RESYNC = -14, /* HOTP: code far ahead, send the next one to resync */
-	OTP_E_EMPTY = -20,  /* nothing was typed: not an attempt */
-	OTP_E_REMOTE = -21, /* only the SMS provider can say (a code it keeps) */
+	OTP_E_NODIR = -15,  /* a directory on the path does not exist (not "not enrolled") */
+	OTP_E_EMPTY = -16,  /* nothing was typed: not an attempt */
+	OTP_E_REMOTE = -17, /* only the SMS provider can say (a code it keeps) */
 };
 
 const char *otp_strerror(int err);

@@ -49,8 +49,17 @@ static int grace_mac(const struct otp_record *rec, const char *user, const struc
 	return OTP_OK;
 }
 
+/*
+ * An entry ending further ahead than the current setting allows was granted under a longer
+ * grace_period (or forged by a clock set ahead): shortening the setting revokes it.
+ */
+static bool within_period(const struct otp_grace *g, time_t now, unsigned max_seconds)
+{
+	return g->until > (int64_t)now && g->until - (int64_t)now <= (int64_t)max_seconds;
+}
+
 bool otp_grace_valid(const struct otp_record *rec, const char *user, const char *service,
-		     const char *rhost, time_t now)
+		     const char *rhost, time_t now, unsigned max_seconds)
 {
 	uint8_t host[OTP_GRACE_HASH_LEN], mac[OTP_GRACE_HASH_LEN];
 
@@ -59,7 +68,7 @@ bool otp_grace_valid(const struct otp_record *rec, const char *user, const char 
 	for (unsigned i = 0; i < rec->grace_count; i++) {
 		const struct otp_grace *g = &rec->grace[i];
 
-		if (g->until <= (int64_t)now || !otp_ct_equal(g->host, host, sizeof(host)))
+		if (!within_period(g, now, max_seconds) || !otp_ct_equal(g->host, host, sizeof(host)))
 			continue;
 		if (grace_mac(rec, user, g, mac) == OTP_OK && otp_ct_equal(mac, g->mac, sizeof(mac)))
 			return true;
@@ -77,10 +86,11 @@ int otp_grace_record(struct otp_record *rec, const char *user, const char *servi
 	if ((rc = host_hash(service, rhost, g.host)) != OTP_OK ||
 	    (rc = grace_mac(rec, user, &g, g.mac)) != OTP_OK)
 		return rc;
-	/* Keep live entries for other hosts; then make room by dropping the oldest. */
+	/* Keep live entries for other hosts (none longer than the current period); then make
+	 * room by dropping the oldest. */
 	for (unsigned i = 0; i < rec->grace_count; i++) {
 		struct otp_grace *e = &rec->grace[i];
-		if (e->until > (int64_t)now && memcmp(e->host, g.host, sizeof(g.host)) != 0)
+		if (within_period(e, now, seconds) && memcmp(e->host, g.host, sizeof(g.host)) != 0)
 			rec->grace[keep++] = *e;
 	}
 	if (keep == OTP_GRACE_MAX) {

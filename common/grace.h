@@ -11,13 +11,17 @@
 
 #include "otpfile.h"
 
-/* Does rec hold an unexpired, authentic grace entry for (user, service, rhost)? */
+/*
+ * Does rec hold an unexpired, authentic grace entry for (user, service, rhost) that ends at
+ * most max_seconds (the current grace_period) from now? Longer ones are ignored.
+ */
 bool otp_grace_valid(const struct otp_record *rec, const char *user, const char *service,
-		     const char *rhost, time_t now);
+		     const char *rhost, time_t now, unsigned max_seconds);
 
 /*
  * Record a grace period of seconds for (user, service, rhost), replacing the entry for that
- * host, dropping expired ones, and the oldest when full. Needs the (opened) secret.
+ * host, dropping expired ones and ones ending later than now + seconds, and the oldest when
+ * full. Needs the (opened) secret.
  */
 int otp_grace_record(struct otp_record *rec, const char *user, const char *service,
 		     const char *rhost, time_t now, unsigned seconds);

@@ -3,6 +3,7 @@
 #include "secmem.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,11 +33,15 @@ static int why(struct otp_file *f, int err, const char *fmt, ...)
 /*
  * Open an admin directory one component at a time without following symlinks, checking
  * each is root-owned and not writable by group or other: no user-controlled component is
- * ever followed with root's privileges.
+ * ever followed with root's privileges. A message names the component that failed (for
+ * file=/tmp/x/%u that is /tmp, not /tmp/x). A missing directory is OTP_E_NODIR, never
+ * OTP_E_NOENT: only a missing final file means "not enrolled" (an absent directory may be
+ * an automount or NFS outage).
  */
 static int open_trusted_dir(struct otp_file *f)
 {
 	char *copy = strdup(f->dir), *save = NULL;
+	char walked[4096] = "/"; /* the directory fd refers to, for messages */
 	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = OTP_OK;
 
@@ -48,15 +53,17 @@ static int open_trusted_dir(struct otp_file *f)
 	}
 	for (char *comp = strtok_r(copy, "/", &save);; comp = strtok_r(NULL, "/", &save)) {
 		struct stat st;
+		size_t wl;
 
 		if (fstat(fd, &st) != 0) {
-			rc = why(f, OTP_E_IO, "cannot stat %s: %s", f->dir, strerror(errno));
+			rc = why(f, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
 			break;
 		}
 		if (st.st_uid != 0 || (st.st_mode & 022)) {
 			rc = why(f, OTP_E_UNSAFE,
-				 "%s is not a root-owned directory closed to group and other writes "
-				 "(use ~ or %%h in file= for files in home directories)", f->dir);
+				 "%s (on the way to %s) is not a root-owned directory closed to group "
+				 "and other writes (use ~ or %%h in file= for files in home "
+				 "directories)", walked, f->dir);
 			break;
 		}
 		if (!comp) {
@@ -65,10 +72,16 @@ static int open_trusted_dir(struct otp_file *f)
 			break;
 		}
 		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		wl = strlen(walked);
+		snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl > 1 ? "/" : "", comp);
+		if (next < 0 && errno == ENOENT) {
+			rc = why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
+				 walked, f->dir, f->name);
+			break;
+		}
 		if (next < 0) {
-			rc = why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_UNSAFE,
-				 "cannot open directory %s (component %s): %s", f->dir, comp,
-				 strerror(errno));
+			rc = why(f, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
+				 walked, f->dir, errno == ELOOP ? "a symbolic link" : strerror(errno));
 			break;
 		}
 		close(fd);
@@ -102,9 +115,11 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 	if (admin_path)
 		return open_trusted_dir(f);
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0 && errno == ENOENT) /* a missing home is an outage, not "not enrolled" */
+		return why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
+			   f->dir, f->name);
 	if (f->dirfd < 0)
-		return why(f, errno == ENOENT ? OTP_E_NOENT : OTP_E_IO,
-			   "cannot open directory %s: %s", f->dir, strerror(errno));
+		return why(f, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 
@@ -130,8 +145,11 @@ static int check_stat(struct otp_file *f, const struct stat *st)
 	if (!S_ISREG(st->st_mode))
 		return why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
 	if (st->st_uid != f->owner && !(f->root_may_own && st->st_uid == 0))
-		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u", f->dir,
-			   f->name, (unsigned)st->st_uid, (unsigned)f->owner);
+		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
+			   f->name, (unsigned)st->st_uid, (unsigned)f->owner,
+			   f->root_may_own && f->owner == 0
+				   ? " (a file in an admin directory must be root's; see "
+				     "admin_file_user_owned)" : "");
 	if (st->st_mode & (f->public_file ? 022 : 077))
 		return why(f, OTP_E_UNSAFE,
 			   "%s/%s has group/other permissions (mode %04o); chmod 600 it", f->dir,
@@ -271,6 +289,53 @@ static int lock_until(struct otp_file *f, int fd, long deadline)
 	}
 }
 
+/* Is ent exactly a temp name create_temp makes for name: "." name "." 12 hex ".tmp"? */
+static bool is_our_temp(const char *ent, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (ent[0] != '.' || strncmp(ent + 1, name, n) != 0 || ent[1 + n] != '.')
+		return false;
+	ent += 2 + n;
+	for (int i = 0; i < 12; i++)
+		if (!((ent[i] >= '0' && ent[i] <= '9') || (ent[i] >= 'a' && ent[i] <= 'f')))
+			return false;
+	return strcmp(ent + 12, ".tmp") == 0;
+}
+
+/*
+ * Called with the lock held: every writer of this file's temp files holds the same lock
+ * (otp_file_create only runs when the file does not exist yet), so any temp file of ours
+ * still there was left by a crash, and it may hold the secret. Remove those that match our
+ * exact pattern and are regular files of the expected owner; never follow a symlink.
+ * Best effort: an error here does not fail the login.
+ */
+static void remove_stale_temps(struct otp_file *f, const struct stat *locked)
+{
+	int dfd = openat(f->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if ((e->d_type != DT_REG && e->d_type != DT_UNKNOWN) ||
+		    !is_our_temp(e->d_name, f->name))
+			continue;
+		if (fstatat(f->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    (st.st_uid != locked->st_uid && !(f->root_may_own && st.st_uid == 0)))
+			continue;
+		unlinkat(f->dirfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk)
 {
 	long deadline = now_ms() + (long)timeout_ms;
@@ -298,6 +363,7 @@ int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk
 				return rc;
 			}
 			lk->fd = fd;
+			remove_stale_temps(f, &lk->st);
 			return OTP_OK;
 		}
 		close(fd);

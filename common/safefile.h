@@ -23,7 +23,7 @@ struct otp_file {
 	size_t max_size;
 	bool read_only;     /* only read (an import source): owner-write is not required */
 	bool public_file;   /* may be readable by all (a public key); never writable by them */
-	char why[160];      /* reason for the last OTP_E_UNSAFE / OTP_E_IO */
+	char why[384];      /* reason for the last error (room for two paths and a hint) */
 };
 
 struct otp_locked {

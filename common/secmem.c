@@ -1,6 +1,8 @@
 #include "secmem.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -30,4 +32,38 @@ bool otp_ct_streq(const char *a, const char *b)
 	if (la != lb)
 		return false;
 	return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+/*
+ * A page-aligned private mapping kept out of core dumps (MADV_DONTDUMP): for long-lived
+ * secret holders in a host process that may dump core. Not prctl(PR_SET_DUMPABLE), which
+ * would change the host process. Two system calls each way: not for per-attempt buffers.
+ */
+static size_t round_to_pages(size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + page - 1) / page * page;
+}
+
+void *otp_secure_alloc(size_t len)
+{
+	size_t size = round_to_pages(len ? len : 1);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, size, MADV_DONTDUMP) != 0) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+void otp_secure_free(void *p, size_t len)
+{
+	if (!p)
+		return;
+	otp_wipe(p, len);
+	munmap(p, round_to_pages(len ? len : 1));
 }

@@ -14,4 +14,11 @@ bool otp_ct_equal(const void *a, const void *b, size_t len);
 /* Same for two strings: the time depends only on their lengths. */
 bool otp_ct_streq(const char *a, const char *b);
 
+/*
+ * len zeroed bytes in their own pages, excluded from core dumps (MADV_DONTDUMP); NULL on
+ * failure. Free with otp_secure_free(p, len), which wipes them first.
+ */
+void *otp_secure_alloc(size_t len);
+void otp_secure_free(void *p, size_t len);
+
 #endif

@@ -245,9 +245,12 @@ int target_open(struct ctx *c)
 		return EXIT_OK;
 	rc = otp_file_open(&c->file, c->path, c->uid, c->admin_path, OTP_FILE_MAX);
 	c->file_open = true;
+	/* As the module: an admin path's file must be root's unless admin_file_user_owned. */
+	if (c->admin_path && !c->cfg.admin_file_user_owned)
+		c->file.owner = 0;
 	if (rc == OTP_OK)
 		return EXIT_OK;
-	if (rc == OTP_E_NOENT && strncmp(c->path, c->home, strlen(c->home)) == 0 &&
+	if (rc == OTP_E_NODIR && strncmp(c->path, c->home, strlen(c->home)) == 0 &&
 	    access(c->home, F_OK) != 0)
 		say("home directory %s of %s does not exist", c->home, c->user);
 	else

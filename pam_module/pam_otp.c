@@ -116,6 +116,23 @@ static int identify_user(struct module_ctx *ctx)
 		module_log(ctx, LOG_NOTICE, "unknown user");
 		return PAM_USER_UNKNOWN;
 	}
+	/*
+	 * From here on the canonical name from the lookup, as otp-enroll uses: with a
+	 * case-insensitive NSS (sssd, winbind) "ALICE" finds alice, whose file is
+	 * file=.../alice and whose sealed secret and grace entries are bound to "alice".
+	 */
+	if (strcmp(ctx->pw->pw_name, ctx->user) != 0) {
+		char typed[sizeof(ctx->user_safe)], canon[sizeof(ctx->user_safe)];
+
+		if (!otp_user_name_ok(ctx->pw->pw_name)) {
+			module_log(ctx, LOG_NOTICE, "refusing an unusual canonical user name");
+			return PAM_USER_UNKNOWN;
+		}
+		memcpy(typed, ctx->user_safe, sizeof(typed));
+		otp_log_sanitize(ctx->pw->pw_name, canon, sizeof(canon));
+		snprintf(ctx->user_safe, sizeof(ctx->user_safe), "%.29s as %.29s", typed, canon);
+		ctx->user = ctx->pw->pw_name;
+	}
 	rc = otp_path_expand(ctx->cfg.file, ctx->user, ctx->pw->pw_dir, ctx->pw->pw_uid,
 			     ctx->path, sizeof(ctx->path));
 	if (rc != OTP_OK) {
@@ -302,7 +319,8 @@ static int authenticate(struct module_ctx *ctx)
 		return report(ctx, OTP_E_LOCKED, &out, &rec);
 	}
 	if (grace_applies(ctx) &&
-	    otp_grace_valid(&rec, ctx->user, ctx->service, ctx->rhost, module_now())) {
+	    otp_grace_valid(&rec, ctx->user, ctx->service, ctx->rhost, module_now(),
+			    ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");
 		otp_record_clear(&rec);
 		return PAM_SUCCESS;

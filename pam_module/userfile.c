@@ -72,6 +72,9 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 	rc = otp_file_open(&ctx->file, ctx->path, ctx->pw->pw_uid, ctx->admin_path,
 			   OTP_FILE_MAX);
 	ctx->file_open = true;
+	/* An admin path's file is root's: its user could otherwise reset their own lockout. */
+	if (ctx->admin_path && !ctx->cfg.admin_file_user_owned)
+		ctx->file.owner = 0;
 	if (rc == OTP_OK)
 		rc = otp_file_read(&ctx->file, &buf, &len);
 	rc = leave(ctx, &p, rc);

@@ -18,7 +18,7 @@ if os.geteuid() != 0:
 SCRIPT = r'''
 set -e
 mount -t tmpfs -o mode=0755 tmpfs /etc/security
-printf 'issuer = Private Conf Test\nsms_provider = twilio\nauth_token = not-a-real-token\n' \
+printf 'issuer = Private Conf Test\nprovider = twilio\nauth_token = not-a-real-token\n' \
 	> /etc/security/pam_otp.conf
 chmod 0600 /etc/security/pam_otp.conf
 exec setpriv --reuid="$OTP_UID" --regid="$OTP_UID" --clear-groups "$@"

@@ -101,7 +101,7 @@ static void conf_file(void **state)
 
 	h_write_totp(NULL);
 	/* window=0 from the conf file: a code one step old is refused... */
-	write_conf("good.conf", "# test\nwindow = 0\nprompt = \"Code please: \"\nbogus = 1\n",
+	write_conf("good.conf", "# test\nwindow = 0\nprompt = \"Code please: \"\n",
 		   0600, conf, sizeof(conf));
 	h_service("auth required %s conf=%s", h.test_module, conf);
 	h_set_now(t0);
@@ -123,6 +123,14 @@ static void bad_conf(void **state)
 
 	h_write_totp(NULL);
 	write_conf("bad.conf", "window = lots\n", 0600, conf, sizeof(conf));
+	h_service("auth required %s conf=%s", h.module, conf);
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_SERVICE_ERR);
+	/* An unknown or a repeated key fails the file, as sshd_config (no prompt either). */
+	write_conf("unknown.conf", "window = 1\nbogus = 1\n", 0600, conf, sizeof(conf));
+	h_service("auth required %s conf=%s", h.module, conf);
+	assert_int_equal(h_auth(H_USER, &c, 0), PAM_SERVICE_ERR);
+	write_conf("twice.conf", "max_failures = 10\nmax_failures = 3\n", 0600, conf,
+		   sizeof(conf));
 	h_service("auth required %s conf=%s", h.module, conf);
 	assert_int_equal(h_auth(H_USER, &c, 0), PAM_SERVICE_ERR);
 	write_conf("open.conf", "window = 1\n", 0666, conf, sizeof(conf));

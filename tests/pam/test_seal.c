@@ -268,9 +268,9 @@ static void grace_not_forgeable(void **state)
 	h_read_record(&rec);
 	assert_int_equal(rec.grace_count, 1);
 	/* Another user's entry is not valid for alice's record (the MAC binds the user). */
-	assert_true(otp_grace_valid(&rec, H_USER, H_SERVICE, "192.0.2.7", T0 + 1));
-	assert_false(otp_grace_valid(&rec, "bob", H_SERVICE, "192.0.2.7", T0 + 1));
-	assert_false(otp_grace_valid(&rec, H_USER, "sudo", "192.0.2.7", T0 + 1));
+	assert_true(otp_grace_valid(&rec, H_USER, H_SERVICE, "192.0.2.7", T0 + 1, 60));
+	assert_false(otp_grace_valid(&rec, "bob", H_SERVICE, "192.0.2.7", T0 + 1, 60));
+	assert_false(otp_grace_valid(&rec, H_USER, "sudo", "192.0.2.7", T0 + 1, 60));
 	/* Extending the time without the secret breaks the MAC: the module asks again. */
 	rec.grace[0].until += 3600;
 	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
@@ -278,6 +278,34 @@ static void grace_not_forgeable(void **state)
 	free(text);
 	otp_record_clear(&rec);
 	assert_int_equal(grace_auth("192.0.2.7", T0 + 120, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+}
+
+/* Shortening grace_period revokes the longer grants already in the file. */
+static void grace_shortened_revokes(void **state)
+{
+	struct otp_record rec;
+	int prompts;
+
+	h_write_totp(NULL);
+	assert_int_equal(grace_auth("192.0.2.7", T0, "grace_period=3600", &prompts), PAM_SUCCESS);
+	assert_int_equal(grace_auth("198.51.100.1", T0 + 31, "grace_period=3600", &prompts),
+			 PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+	/* Still within the hour and the entry is authentic, but the setting is now 60 s. */
+	assert_int_equal(grace_auth("192.0.2.7", T0 + 65, "", &prompts), PAM_SUCCESS);
+	assert_int_equal(prompts, 1);
+	/* The new grant is a 60 s one, and the other host's hour-long one was dropped. */
+	h_read_record(&rec);
+	assert_int_equal(rec.grace_count, 1);
+	assert_true(rec.grace[0].until == (int64_t)(T0 + 65 + 60));
+	otp_record_clear(&rec);
+	/* The longer setting back: a grant is only as long as when it was given. */
+	assert_int_equal(grace_auth("192.0.2.7", T0 + 70, "grace_period=3600", &prompts),
+			 PAM_SUCCESS);
+	assert_int_equal(prompts, 0);
+	assert_int_equal(grace_auth("198.51.100.1", T0 + 95, "grace_period=3600", &prompts),
+			 PAM_SUCCESS);
 	assert_int_equal(prompts, 1);
 }
 
@@ -293,6 +321,7 @@ int main(void)
 		cmocka_unit_test_setup(grace_period, h_reset),
 		cmocka_unit_test_setup(grace_local_only_when_enabled, h_reset),
 		cmocka_unit_test_setup(grace_not_forgeable, h_reset),
+		cmocka_unit_test_setup(grace_shortened_revokes, h_reset),
 	};
 	int rc;
 

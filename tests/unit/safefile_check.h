@@ -137,7 +137,7 @@ static inline int read_via(const char *path, uid_t owner, bool admin, size_t max
 static inline void expect_read(const char *path, uid_t owner, bool admin, int want,
 			       const char *why_part)
 {
-	char *buf = NULL, why[200];
+	char *buf = NULL, why[sizeof(((struct otp_file *)0)->why)];
 	size_t len = 0;
 	int rc = read_via(path, owner, admin, MAX, &buf, &len, why, sizeof(why));
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,6 +180,35 @@ static void test_normalize(void **state)
 }
 
 /*
+ * Case folding is ASCII-only, whatever the host process's locale: under a Turkish
+ * single-byte locale tolower('I') is a dotless i (0xFD) and tolower(0xDD) is 'i'. Checked in
+ * every Turkish locale setlocale finds (LOCPATH may point at one made with localedef), and in
+ * the C locale always.
+ */
+static void test_normalize_locale(void **state)
+{
+	static const char *const locales[] = {
+		"tr_TR.ISO-8859-9", "tr_TR.iso88599", "tr_TR.UTF-8", "tr_TR.utf8", "tr_TR", "C",
+	};
+	char out[OTP_BACKUP_CHARS + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]); i++) {
+		if (!setlocale(LC_CTYPE, locales[i]))
+			continue;
+		print_message("LC_CTYPE=%s\n", locales[i]);
+		assert_true(otp_backup_normalize("IIII-IIII-IIII", out));
+		assert_string_equal(out, "iiiiiiiiiiii");
+		assert_true(otp_backup_normalize("abcd-efgh-IJKL", out));
+		assert_string_equal(out, "abcdefghijkl");
+		/* Latin-5 dotted capital I and dotless small i are not letters of a code. */
+		assert_false(otp_backup_normalize("abcd-efgh-\xddjkl", out));
+		assert_false(otp_backup_normalize("abcd-efgh-\xfdjkl", out));
+	}
+	setlocale(LC_CTYPE, "C");
+}
+
+/*
  * Input that does not have the shape of a code is refused before any hashing. To see that,
  * give the record KDF parameters under which scrypt itself fails (N = 2^40 is over any
  * memory limit): a code-shaped input then reports OTP_E_CRYPTO, anything else OTP_E_WRONG.
@@ -317,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_normalised_input, setup, teardown),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_normalize_locale),
 		cmocka_unit_test_setup_teardown(test_no_hashing_for_non_codes, setup, teardown),
 		cmocka_unit_test(test_no_codes),
 		cmocka_unit_test(test_known_hash),

@@ -45,8 +45,9 @@ static void test_missing(void **state)
 	assert_false(otp_file_exists(&f));
 	otp_file_close(&f);
 	expect_read(path_of(fx, "nothing"), 0, false, OTP_E_NOENT, NULL);
-	/* A missing directory. */
-	assert_int_equal(otp_file_open(&f, path_of(fx, "nodir/otp"), 0, false, MAX), OTP_E_NOENT);
+	/* A missing directory is not "not enrolled" (a missing home, an NFS outage). */
+	assert_int_equal(otp_file_open(&f, path_of(fx, "nodir/otp"), 0, false, MAX), OTP_E_NODIR);
+	assert_non_null(strstr(f.why, path_of(fx, "nodir")));
 	otp_file_close(&f);
 }
 
@@ -272,6 +273,8 @@ static void test_admin_path_under_tmp(void **state)
 	/* The directory itself is root's 0700, but /tmp above it is world-writable. */
 	assert_int_equal(otp_file_open(&f, p, 0, true, MAX), OTP_E_UNSAFE);
 	assert_non_null(strstr(f.why, fx->dir));
+	/* The message blames the component that failed the check: /tmp, not the directory. */
+	assert_int_equal(strncmp(f.why, "/tmp ", 5), 0);
 	otp_file_close(&f);
 	/* The same file as a home-directory path is fine. */
 	expect_read(p, 0, false, OTP_OK, NULL);
@@ -309,7 +312,7 @@ static int teardown_admin(void **state)
 static void test_admin_path_trusted(void **state)
 {
 	static const char *const bases[] = { "/root", "/run", "/var/lib", "/etc" };
-	char *top = admin_top, sub[600], file[700], link_path[600], link_file[700];
+	char *top = admin_top, sub[600], file[700], link_path[600], link_file[700], msg[1400];
 	const char *base = NULL;
 	struct otp_file f;
 	char *buf;
@@ -369,8 +372,17 @@ static void test_admin_path_trusted(void **state)
 	expect_read(link_file, 0, false, OTP_OK, NULL); /* a home path may use one */
 	/* A missing directory. */
 	snprintf(link_file, sizeof(link_file), "%s/nope/alice", top);
-	assert_int_equal(otp_file_open(&f, link_file, 0, true, MAX), OTP_E_NOENT);
+	assert_int_equal(otp_file_open(&f, link_file, 0, true, MAX), OTP_E_NODIR);
+	snprintf(msg, sizeof(msg), "directory %s/nope does not exist", top);
+	assert_non_null(strstr(f.why, msg));
 	otp_file_close(&f);
+	/* A group-writable directory on the way is named, not the directory below it. */
+	assert_int_equal(chmod(top, 0775), 0);
+	assert_int_equal(otp_file_open(&f, file, 0, true, MAX), OTP_E_UNSAFE);
+	snprintf(msg, sizeof(msg), "%s (on the way to %s)", top, sub);
+	assert_non_null(strstr(f.why, msg));
+	otp_file_close(&f);
+	assert_int_equal(chmod(top, 0755), 0);
 
 	rm_tree(top);
 	assert_int_equal(access(top, F_OK), -1);

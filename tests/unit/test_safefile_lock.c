@@ -215,6 +215,58 @@ static void test_lock_follows_replace(void **state)
 	close(ready[0]);
 }
 
+/* Temp files a crash left (they may hold the secret) are removed under the lock: only
+ * regular files of the file's owner named exactly as create_temp names them. */
+static void test_lock_removes_stale_temps(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p = path_of(fx, "otp");
+	static const char *const kept[] = {
+		".otp.0123456789AB.tmp", ".otp.0123456789ab.tmp.x", ".other.0123456789ab.tmp",
+		".otp.0123456789a.tmp", "otp.0123456789ab.tmp", ".otp.0123456789abc.tmp",
+	};
+	char target[300], link[300], dir[300], name[300];
+	struct otp_file f;
+	struct otp_locked lk;
+	struct stat st;
+
+	write_file(p, "state\n", 0600);
+	snprintf(name, sizeof(name), "%s/.otp.0123456789ab.tmp", fx->dir);
+	write_file(name, "secret JBSWY3DPEHPK3PXP\n", 0600);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char other[300];
+		snprintf(other, sizeof(other), "%s/%s", fx->dir, kept[i]);
+		write_file(other, "x\n", 0600);
+	}
+	snprintf(target, sizeof(target), "%s/target", fx->dir);
+	write_file(target, "t\n", 0600);
+	snprintf(link, sizeof(link), "%s/.otp.aaaaaaaaaaaa.tmp", fx->dir);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(dir, sizeof(dir), "%s/.otp.bbbbbbbbbbbb.tmp", fx->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	if (geteuid() == 0) { /* someone else's file with our name is not ours to remove */
+		char theirs[300];
+		snprintf(theirs, sizeof(theirs), "%s/.otp.cccccccccccc.tmp", fx->dir);
+		write_file(theirs, "x\n", 0600);
+		assert_int_equal(chown(theirs, 4321, 4321), 0);
+	}
+	assert_int_equal(otp_file_open(&f, p, geteuid(), false, MAX), OTP_OK);
+	/* Reading without the lock leaves them: a writer may be at work. */
+	assert_int_equal(otp_file_exists(&f), true);
+	assert_int_equal(access(name, F_OK), 0);
+	assert_int_equal(otp_file_lock(&f, 1000, &lk), OTP_OK);
+	otp_file_unlock(&lk);
+	otp_file_close(&f);
+	assert_int_equal(access(name, F_OK), -1);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_string_equal(slurp(target), "t\n");
+	assert_int_equal(stat(dir, &st), 0);
+	assert_string_equal(slurp(p), "state\n");
+	/* otp, 6 kept names, target, link, dir (and someone else's file as root). */
+	assert_int_equal(count_entries(fx->dir), 10 + (geteuid() == 0));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -224,6 +276,7 @@ int main(void)
 		T(test_replace_detects_swap),
 		T(test_lock_timeout),
 		T(test_lock_follows_replace),
+		T(test_lock_removes_stale_temps),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

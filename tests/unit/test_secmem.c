@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,58 @@ static void test_ct_streq(void **state)
 	assert_false(otp_ct_streq("", "1"));
 }
 
+/* The VmFlags line of the /proc/self/smaps mapping that holds p, or "" when none. */
+static void vmflags_of(const void *p, char *out, size_t outsz)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in_it = 0;
+
+	out[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in_it = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		} else if (in_it && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(out, outsz, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void test_secure_alloc_not_dumped(void **state)
+{
+	char flags[512];
+	unsigned char *p = otp_secure_alloc(100), *q;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % 4096, 0);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(p[i], 0);
+	memset(p, 0x5a, 100);
+	vmflags_of(p, flags, sizeof(flags));
+	assert_non_null(strstr(flags, " dd"));
+	/* Ordinary heap memory is not marked: the flag comes from the helper. */
+	q = malloc(100);
+	assert_non_null(q);
+	vmflags_of(q, flags, sizeof(flags));
+	assert_true(flags[0] != '\0');
+	assert_null(strstr(flags, " dd"));
+	free(q);
+	otp_secure_free(p, 100);
+	otp_secure_free(NULL, 0);
+	/* More than a page. */
+	p = otp_secure_alloc(10000);
+	assert_non_null(p);
+	vmflags_of(p + 9999, flags, sizeof(flags));
+	assert_non_null(strstr(flags, " dd"));
+	otp_secure_free(p, 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -73,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_free_str),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_ct_streq),
+		cmocka_unit_test(test_secure_alloc_not_dumped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
