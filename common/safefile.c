@@ -203,7 +203,7 @@ again:
 static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
 {
 	size_t cap = f->max_size + 1, len = 0;
-	char *buf = malloc(cap + 1);
+	char *buf = otp_secret_alloc(cap + 1); /* it may hold a secret */
 
 	if (!buf)
 		return OTP_E_NOMEM;
@@ -215,8 +215,7 @@ static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
 		if (n < 0) {
 			int rc = why(f, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
 				     strerror(errno));
-			otp_wipe(buf, cap);
-			free(buf);
+			otp_secret_free(buf);
 			return rc;
 		}
 		if (n == 0)
@@ -224,8 +223,7 @@ static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
 		len += (size_t)n;
 	}
 	if (len > f->max_size) {
-		otp_wipe(buf, cap);
-		free(buf);
+		otp_secret_free(buf);
 		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
 			   f->max_size);
 	}

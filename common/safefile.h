@@ -47,7 +47,8 @@ bool otp_file_exists(struct otp_file *f);
 
 /*
  * Read the whole file without locking: O_NOFOLLOW, regular file, owner, no group/other
- * bits, one link, at most max_size bytes. *buf is NUL-terminated; wipe and free it.
+ * bits, one link, at most max_size bytes. *buf is NUL-terminated; free it with
+ * otp_secret_free (it comes from otp_secret_alloc: it may hold a secret).
  */
 int otp_file_read(struct otp_file *f, char **buf, size_t *len);
 

@@ -62,8 +62,7 @@ int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key
 	else if (rc != OTP_OK)
 		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
 	if (pem) {
-		otp_wipe(pem, len);
-		free(pem);
+		otp_secret_free(pem);
 	}
 	otp_file_close(&f);
 	return rc;

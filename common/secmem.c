@@ -1,7 +1,9 @@
 #include "secmem.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -66,4 +68,38 @@ void otp_secure_free(void *p, size_t len)
 		return;
 	otp_wipe(p, len);
 	munmap(p, round_to_pages(len ? len : 1));
+}
+
+/* Before each secret block: how it was made, and its usable size. */
+struct secret_hdr {
+	size_t len;
+	bool dontdump;
+	max_align_t align[];
+};
+
+void *otp_secret_alloc(size_t len)
+{
+	bool dontdump = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0;
+	size_t total = sizeof(struct secret_hdr) + len;
+	struct secret_hdr *h = dontdump ? otp_secure_alloc(total) : calloc(1, total);
+
+	if (!h)
+		return NULL;
+	h->len = len;
+	h->dontdump = dontdump;
+	return h + 1;
+}
+
+void otp_secret_free(void *p)
+{
+	struct secret_hdr *h = p ? (struct secret_hdr *)p - 1 : NULL;
+
+	if (!h)
+		return;
+	if (h->dontdump) {
+		otp_secure_free(h, sizeof(*h) + h->len);
+	} else {
+		otp_wipe(h, sizeof(*h) + h->len);
+		free(h);
+	}
 }

@@ -21,4 +21,13 @@ bool otp_ct_streq(const char *a, const char *b);
 void *otp_secure_alloc(size_t len);
 void otp_secure_free(void *p, size_t len);
 
+/*
+ * Memory for secrets (a file's text, a parsed record). In a dumpable process (sshd: a crash
+ * would write a core file) it comes from otp_secure_alloc; elsewhere (setuid sudo, su: the
+ * kernel writes no core) from malloc, which is cheaper. Zeroed; NULL on failure.
+ * otp_secret_free wipes it whichever way it came; NULL is fine.
+ */
+void *otp_secret_alloc(size_t len);
+void otp_secret_free(void *p);
+
 #endif

@@ -261,8 +261,7 @@ int gauth_read(const char *path, uid_t uid, struct gauth *g, char *why, size_t w
 	if (rc == OTP_OK)
 		rc = gauth_parse(buf, len, g, why, whysz);
 	if (buf) {
-		otp_wipe(buf, len);
-		free(buf);
+		otp_secret_free(buf);
 	}
 	return rc;
 }

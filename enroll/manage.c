@@ -49,8 +49,7 @@ int read_record(struct ctx *c, struct otp_record *rec)
 		return EXIT_FAIL;
 	}
 	rc = parse_text(c, buf, len, rec);
-	otp_wipe(buf, len);
-	free(buf);
+	otp_secret_free(buf);
 	return rc;
 }
 
@@ -87,8 +86,7 @@ int locked_update(struct ctx *c, int (*fn)(struct otp_record *rec, void *arg), v
 out:
 	otp_file_unlock(&lk);
 	if (buf) {
-		otp_wipe(buf, len);
-		free(buf);
+		otp_secret_free(buf);
 	}
 	otp_free_str(text);
 	otp_record_clear(&rec);

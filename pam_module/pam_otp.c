@@ -290,9 +290,9 @@ static int sms_fallback(struct module_ctx *ctx, const struct otp_record *rec,
 	return conv_prompt(ctx->pamh, ctx->cfg.echo, prompt, answer);
 }
 
-static int authenticate(struct module_ctx *ctx)
+static int check_user(struct module_ctx *ctx, struct otp_record *rec,
+		      struct otp_record *after)
 {
-	struct otp_record rec, after;
 	struct otp_outcome out;
 	enum sms_channel ch;
 	char *answer = NULL, offer[160];
@@ -300,8 +300,8 @@ static int authenticate(struct module_ctx *ctx)
 	bool sms;
 	int rc, vrc;
 
-	otp_record_init(&after);
-	rc = userfile_load(ctx, &rec);
+	otp_record_init(after);
+	rc = userfile_load(ctx, rec);
 	if (rc == OTP_E_NOENT) {
 		if (ctx->cfg.nullok) {
 			module_log(ctx, LOG_DEBUG, "no %s: nullok, ignoring", ctx->path);
@@ -313,64 +313,77 @@ static int authenticate(struct module_ctx *ctx)
 	if (rc != OTP_OK)
 		return PAM_AUTHINFO_UNAVAIL;
 	/* Tell a locked-out user now rather than ask for a code we will not check. */
-	out.wait = otp_lockout_remaining(&rec, module_now());
+	out.wait = otp_lockout_remaining(rec, module_now());
 	if (out.wait > 0) {
-		otp_record_clear(&rec);
-		return report(ctx, OTP_E_LOCKED, &out, &rec);
+		otp_record_clear(rec);
+		return report(ctx, OTP_E_LOCKED, &out, rec);
 	}
 	if (grace_applies(ctx) &&
-	    otp_grace_valid(&rec, ctx->user, ctx->service, ctx->rhost, module_now(),
+	    otp_grace_valid(rec, ctx->user, ctx->service, ctx->rhost, module_now(),
 			    ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");
-		otp_record_clear(&rec);
+		otp_record_clear(rec);
 		return PAM_SUCCESS;
 	}
-	sms = sms_offered(ctx, &rec);
+	sms = sms_offered(ctx, rec);
 	module_log(ctx, LOG_DEBUG, "enrolled: %s%s, %u backup codes, SMS %s",
-		   otp_record_sms_only(&rec) ? "SMS only" : (rec.type == OTP_HOTP ? "hotp" : "totp"),
-		   rec.sealed ? " (sealed)" : "", rec.backup_count, sms ? "offered" : "not offered");
-	if (otp_record_sms_only(&rec) && !sms) {
+		   otp_record_sms_only(rec) ? "SMS only" : (rec->type == OTP_HOTP ? "hotp" : "totp"),
+		   rec->sealed ? " (sealed)" : "", rec->backup_count, sms ? "offered" : "not offered");
+	if (otp_record_sms_only(rec) && !sms) {
 		module_log(ctx, LOG_ERR, "%s has only a phone, and SMS is off or has no provider",
 			   ctx->path);
-		otp_record_clear(&rec);
+		otp_record_clear(rec);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	/* A custom prompt= is used as given; the default one mentions the fallback. */
 	prompt = sms && !ctx->cfg.prompt_set ? sms_prompt(ctx, offer, sizeof(offer))
 					     : ctx->cfg.prompt;
-	if (otp_record_sms_only(&rec) && ctx->cfg.sms_mode == OTP_SMS_AUTO)
-		rc = sms_fallback(ctx, &rec, SMS_TEXT, &answer);
+	if (otp_record_sms_only(rec) && ctx->cfg.sms_mode == OTP_SMS_AUTO)
+		rc = sms_fallback(ctx, rec, SMS_TEXT, &answer);
 	else
-		rc = get_answer(ctx, &rec, prompt, &answer);
+		rc = get_answer(ctx, rec, prompt, &answer);
 	if (rc == PAM_SUCCESS && sms && sms_is_trigger(ctx, answer, &ch))
-		rc = sms_fallback(ctx, &rec, ch, &answer);
-	otp_record_clear(&rec);
+		rc = sms_fallback(ctx, rec, ch, &answer);
+	otp_record_clear(rec);
 	if (rc != PAM_SUCCESS) {
 		otp_free_str(answer);
 		return rc;
 	}
-	vrc = userfile_verify(ctx, answer, &out, &after);
+	vrc = userfile_verify(ctx, answer, &out, after);
 	otp_free_str(answer);
 	answer = NULL;
 	if (vrc == OTP_E_RESYNC) {
 		/* HOTP token far ahead: one more code (the next one) moves the counter. */
 		module_log(ctx, LOG_NOTICE, "HOTP code ahead of the counter: asking for the next one");
-		otp_record_clear(&after);
+		otp_record_clear(after);
 		rc = conv_prompt(ctx->pamh, ctx->cfg.echo,
 				 "Token out of sync; enter the next code: ", &answer);
 		if (rc != PAM_SUCCESS)
 			return rc;
-		vrc = userfile_verify(ctx, answer, &out, &after);
+		vrc = userfile_verify(ctx, answer, &out, after);
 		otp_free_str(answer);
 		if (vrc == OTP_E_RESYNC) {
 			module_log(ctx, LOG_NOTICE, "HOTP resync failed: the second code was not the "
 				   "one right after the first");
-			otp_record_clear(&after);
+			otp_record_clear(after);
 			return PAM_AUTH_ERR;
 		}
 	}
-	rc = report(ctx, vrc, &out, &after);
-	otp_record_clear(&after);
+	rc = report(ctx, vrc, &out, after);
+	otp_record_clear(after);
+	return rc;
+}
+
+/* The records hold the secret: keep them out of core dumps (see otp_secret_alloc). */
+static int authenticate(struct module_ctx *ctx)
+{
+	struct otp_record *r = otp_secret_alloc(2 * sizeof(*r));
+	int rc;
+
+	if (!r)
+		return PAM_BUF_ERR;
+	rc = check_user(ctx, &r[0], &r[1]);
+	otp_secret_free(r);
 	return rc;
 }
 

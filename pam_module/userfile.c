@@ -86,8 +86,7 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 		rc = parse(ctx, buf, len, rec, true);
 	}
 	if (buf) {
-		otp_wipe(buf, len);
-		free(buf);
+		otp_secret_free(buf);
 	}
 	return rc;
 }
@@ -143,8 +142,7 @@ static int txn_end(struct module_ctx *ctx, struct txn *t, int rc)
 {
 	otp_file_unlock(&t->lk);
 	if (t->buf) {
-		otp_wipe(t->buf, t->len);
-		free(t->buf);
+		otp_secret_free(t->buf);
 	}
 	t->buf = NULL;
 	return t->entered ? leave(ctx, &t->p, rc) : rc;

@@ -148,7 +148,7 @@ static inline void expect_read(const char *path, uid_t owner, bool admin, int wa
 	if (why_part)
 		assert_non_null(strstr(why, why_part));
 	if (rc == OTP_OK)
-		otp_free_str(buf);
+		otp_secret_free(buf);
 	else
 		assert_null(buf);
 }

@@ -18,7 +18,7 @@ static void test_read_good(void **state)
 	assert_int_equal(len, 19);
 	assert_string_equal(buf, "version 1\nsecret x\n");
 	assert_int_equal(buf[len], '\0');
-	otp_free_str(buf);
+	otp_secret_free(buf);
 	otp_file_close(&f);
 	otp_file_close(&f); /* twice is fine */
 	/* Owner-read-only is fine too, and an empty file. */
@@ -32,7 +32,7 @@ static void test_read_good(void **state)
 				 OTP_OK);
 		assert_int_equal(l, 0);
 		assert_string_equal(b, "");
-		otp_free_str(b);
+		otp_secret_free(b);
 	}
 }
 
@@ -174,7 +174,7 @@ static void test_too_big(void **state)
 	write_file(path_of(fx, "eleven"), "0123456789a", 0600);
 	assert_int_equal(read_via(path_of(fx, "ten"), 0, false, 10, &buf, &len, NULL, 0), OTP_OK);
 	assert_int_equal(len, 10);
-	otp_free_str(buf);
+	otp_secret_free(buf);
 	buf = NULL;
 	assert_int_equal(read_via(path_of(fx, "eleven"), 0, false, 10, &buf, &len, NULL, 0),
 			 OTP_E_TOOBIG);
@@ -222,7 +222,7 @@ static void test_create(void **state)
 		size_t len;
 		assert_int_equal(otp_file_read(&f, &buf, &len), OTP_OK);
 		assert_string_equal(buf, "fresh\n");
-		otp_free_str(buf);
+		otp_secret_free(buf);
 	}
 	/* An existing file is never clobbered. */
 	assert_int_equal(otp_file_create(&f, "other\n", 6, 4321, 4322), OTP_E_INVAL);
@@ -340,7 +340,7 @@ static void test_admin_path_trusted(void **state)
 	assert_int_equal(otp_file_open(&f, file, 0, true, MAX), OTP_OK);
 	assert_int_equal(otp_file_read(&f, &buf, &len), OTP_OK);
 	assert_string_equal(buf, "admin\n");
-	otp_free_str(buf);
+	otp_secret_free(buf);
 	otp_file_close(&f);
 	/* Root may own a user's file in an admin directory; so may the user. */
 	expect_read(file, 4321, true, OTP_OK, NULL);

@@ -22,7 +22,7 @@ static void check_replace_keeps(struct fixture *fx, mode_t mode, uid_t uid, gid_
 	assert_true(lk.fd >= 0);
 	assert_int_equal(otp_locked_read(&f, &lk, &buf, &len), OTP_OK);
 	assert_string_equal(buf, "old\n");
-	otp_free_str(buf);
+	otp_secret_free(buf);
 	assert_int_equal(otp_file_replace(&f, &lk, "new content\n", 12), OTP_OK);
 	otp_file_unlock(&lk);
 	assert_int_equal(lk.fd, -1);
@@ -66,7 +66,7 @@ static void test_replace_many_times(void **state)
 		assert_int_equal(otp_locked_read(&f, &lk, &buf, &len), OTP_OK);
 		snprintf(data, sizeof(data), "v%d\n", i - 1);
 		assert_string_equal(buf, data);
-		otp_free_str(buf);
+		otp_secret_free(buf);
 		snprintf(data, sizeof(data), "v%d\n", i);
 		assert_int_equal(otp_file_replace(&f, &lk, data, strlen(data)), OTP_OK);
 		otp_file_unlock(&lk);
@@ -203,7 +203,7 @@ static void test_lock_follows_replace(void **state)
 	assert_int_equal(otp_file_lock(&f, 5000, &lk), OTP_OK);
 	assert_int_equal(otp_locked_read(&f, &lk, &buf, &len), OTP_OK);
 	assert_string_equal(buf, "v2 from the other process\n");
-	otp_free_str(buf);
+	otp_secret_free(buf);
 	/* And our replace goes on top of theirs. */
 	assert_int_equal(otp_file_replace(&f, &lk, "v3\n", 3), OTP_OK);
 	otp_file_unlock(&lk);

@@ -1,6 +1,7 @@
 /* Unit tests for common/secmem.c: wiping and constant-time comparison. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/prctl.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -119,6 +120,33 @@ static void test_secure_alloc_not_dumped(void **state)
 	otp_secure_free(p, 10000);
 }
 
+/* Secrets: out of core dumps where there would be one, plain heap where not. */
+static void test_secret_alloc_follows_dumpable(void **state)
+{
+	char flags[512];
+	unsigned char *p;
+
+	(void)state;
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+	p = otp_secret_alloc(3000);
+	assert_non_null(p);
+	for (size_t i = 0; i < 3000; i++)
+		assert_int_equal(p[i], 0);
+	memset(p, 0x5a, 3000);
+	vmflags_of(p + 2999, flags, sizeof(flags));
+	assert_non_null(strstr(flags, " dd"));
+	/* Freed by the way it was made, even if dumpability changed since. */
+	assert_int_equal(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), 0);
+	otp_secret_free(p);
+	p = otp_secret_alloc(100);
+	assert_non_null(p);
+	vmflags_of(p, flags, sizeof(flags));
+	assert_null(strstr(flags, " dd"));
+	assert_int_equal(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	otp_secret_free(p);
+	otp_secret_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_ct_streq),
 		cmocka_unit_test(test_secure_alloc_not_dumped),
+		cmocka_unit_test(test_secret_alloc_follows_dumpable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
