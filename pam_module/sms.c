@@ -159,7 +159,7 @@ static int sender_input(const struct module_ctx *ctx, const char *phone, const c
 }
 
 static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phone,
-		   const char *code, long deadline)
+		   const char *code)
 {
 	char message[512], input[2048], line[256], host[256] = "";
 	const char *action;
@@ -181,8 +181,10 @@ static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phon
 		action = ch == SMS_CALL ? "call" : "send";
 	rc = sender_input(ctx, phone, code, ch == SMS_TEXT && code ? message : NULL, input,
 			  sizeof(input));
-	status = rc == OTP_OK ? sender_run(ctx, action, input, deadline, line, sizeof(line))
-				 : SENDER_CONFIG;
+	/* The clock starts now, after the lock: waiting for another login costs no sender time. */
+	status = rc == OTP_OK ? sender_run(ctx, action, input, sender_deadline(ctx), line,
+					   sizeof(line))
+			      : SENDER_CONFIG;
 	otp_wipe(input, sizeof(input));
 	otp_wipe(message, sizeof(message));
 	if (status == SENDER_OK)
@@ -243,7 +245,6 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 	struct otp_record after;
 	char code[OTP_SMS_CODE_MAX + 1] = "", masked[96];
 	struct reserve_args ra = { .ch = ch, .code = code };
-	long deadline = sender_deadline(ctx); /* before the lock and the hashing */
 	int rc, status;
 
 	otp_record_init(&after);
@@ -280,7 +281,7 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 		return PAM_SUCCESS;
 	}
 	/* Sent after the lock is released: a slow provider must not block other logins. */
-	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code, deadline);
+	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code);
 	otp_wipe(code, sizeof(code));
 	if (status != SENDER_OK) {
 		otp_record_init(&after);
