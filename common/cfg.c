@@ -88,6 +88,8 @@ static const struct opt options[] = {
 	SECRET("webhook_token", webhook_token),
 	SECRET("webhook_secret", webhook_secret),
 	STR("command", command),
+	UINT("sms_max_per_day_host", sms_max_per_day_host, 0, 1000000),
+	STR("sms_host_state", sms_host_state),
 };
 
 void otp_cfg_init(struct otp_cfg *cfg)
@@ -105,6 +107,7 @@ void otp_cfg_init(struct otp_cfg *cfg)
 	cfg->sms_max_per_day = 10;
 	cfg->timeout = 10;
 	cfg->connect_timeout = 5;
+	cfg->sms_max_per_day_host = OTP_DEFAULT_SMS_MAX_PER_DAY_HOST;
 }
 
 const char *otp_cfg_str(const char *value, const char *fallback)

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "sms/provider.h"
+#include "trustpath.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -186,6 +187,29 @@ static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
 	return NULL;
 }
 
+/* ca_file= and command= are trusted as root: the same rule as the module's (trustpath.h). */
+static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
+{
+	char why[320], program[1100];
+
+	if (cfg->ca_file && otp_trusted_path(cfg->ca_file, why, sizeof(why)) != OTP_OK) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why);
+		return false;
+	}
+	if (cfg->provider && strcmp(cfg->provider, "command") == 0 && cfg->command) {
+		size_t n = strcspn(cfg->command, " ");
+
+		snprintf(program, sizeof(program), "%.*s", (int)(n < sizeof(program) ? n :
+								 sizeof(program) - 1), cfg->command);
+		if (otp_trusted_path(program, why, sizeof(why)) != OTP_OK) {
+			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "command is not safe to use: %s",
+				     why);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int run(int argc, char **argv, struct input *in, struct otp_cfg *cfg,
 	       struct otp_sms_res *res, struct otp_sms_req *req)
 {
@@ -223,6 +247,8 @@ static int run(int argc, char **argv, struct input *in, struct otp_cfg *cfg,
 		otp_sms_fail(res, kind, 0, NULL, "%s", why);
 		return res->exit;
 	}
+	if (!paths_trusted(cfg, res))
+		return res->exit;
 	if ((why = obey_deadline(in->deadline, cfg))) {
 		otp_sms_fail(res, OTP_SMS_K_TIMEOUT, 0, NULL, "%s", why);
 		return res->exit;

@@ -25,6 +25,28 @@
 #define PHONE "+15551234567"
 
 static char sender[256], record[256], conf[256];
+static char state_dir[512]; /* for the host-wide SMS count: an admin path, not under /tmp */
+static unsigned state_files;
+
+static void make_state_dir(void)
+{
+	const char *base = getenv("PAM_OTP_STATE_DIR");
+
+	snprintf(state_dir, sizeof(state_dir), "%s/sms_state.XXXXXX", base ? base : "/run");
+	if (!mkdtemp(state_dir))
+		abort();
+}
+
+static void remove_state_dir(void)
+{
+	char path[600];
+
+	for (unsigned i = 0; i <= state_files; i++) {
+		snprintf(path, sizeof(path), "%s/host_count.%u", state_dir, i);
+		unlink(path);
+	}
+	rmdir(state_dir);
+}
 
 /* The stand-in sender: appends "ARGV ...", "ENV ...", its stdin, "--" to record. */
 static void write_sender(int exit_status, const char *extra_shell)
@@ -55,6 +77,10 @@ static void write_conf(const char *lines)
 	assert_non_null(f);
 	if (!strstr(lines, "provider"))
 		fputs("provider = twilio\n", f);
+	if (!strstr(lines, "sms_countries"))
+		fputs("sms_countries = any\n", f);
+	if (!strstr(lines, "sms_host_state")) /* a fresh count for every test */
+		fprintf(f, "sms_host_state = %s/host_count.%u\n", state_dir, ++state_files);
 	fputs(lines, f);
 	fclose(f);
 	assert_int_equal(chmod(conf, 0600), 0);
@@ -583,7 +609,9 @@ int main(void)
 	int rc;
 
 	h_global_setup();
+	make_state_dir();
 	rc = cmocka_run_group_tests_name("pam_sms", tests, NULL, NULL);
+	remove_state_dir();
 	h_global_teardown();
 	return rc;
 }

@@ -41,18 +41,23 @@ class ModuleCases(unittest.TestCase):
                 raise unittest.SkipTest(f"{what} does not name the built program")
         cls.tmp = tempfile.mkdtemp(prefix="sms-module-")
         cls.user = PamUser(cls.tmp)
+        # The host-wide SMS count is an admin path: root-owned all the way up, not /tmp.
+        cls.state = tempfile.mkdtemp(prefix="sms-state-", dir=os.environ.get("PAM_OTP_STATE_DIR"))
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        shutil.rmtree(cls.state, ignore_errors=True)
 
     def setUp(self):
         self.user.reset()
+        self.host_count = os.path.join(self.state, f"host_count.{self._testMethodName}")
         self.user.write_otp()
         self.configure()
 
     def configure(self, **opts):
-        base = {"timeout": 4, "connect_timeout": 2}
+        base = {"timeout": 4, "connect_timeout": 2, "sms_countries": "any",
+                "sms_host_state": self.host_count}
         base.update(self.provider_conf())
         base.update(opts)
         conf = write_conf(os.path.join(self.tmp, "pam_otp.conf"), **base)
