@@ -89,6 +89,8 @@ static const struct opt options[] = {
 	SECRET("webhook_secret", webhook_secret),
 	STR("command", command),
 	BOOL("admin_file_user_owned", admin_file_user_owned),
+	UINT("sms_max_per_day_host", sms_max_per_day_host, 0, 1000000),
+	STR("sms_host_state", sms_host_state),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -108,6 +110,7 @@ void otp_cfg_init(struct otp_cfg *cfg)
 	cfg->sms_max_per_day = 10;
 	cfg->timeout = 10;
 	cfg->connect_timeout = 5;
+	cfg->sms_max_per_day_host = OTP_DEFAULT_SMS_MAX_PER_DAY_HOST;
 }
 
 const char *otp_cfg_str(const char *value, const char *fallback)

@@ -79,7 +79,14 @@ struct otp_cfg {
 	char *command;           /* program and fixed arguments for provider=command */
 	bool has_secrets;        /* a secret key was set: the conf file must be private */
 	bool admin_file_user_owned; /* an admin path's file may be owned by its user (not only root) */
+
+	/* Host-wide SMS budget (pumping): texts per UTC day from this host, 0 = no cap. */
+	unsigned sms_max_per_day_host;
+	char *sms_host_state;    /* its root-owned state file (default OTP_DEFAULT_SMS_HOST_STATE) */
 };
+
+#define OTP_DEFAULT_SMS_HOST_STATE "/var/lib/pam_otp/sms_host_count"
+#define OTP_DEFAULT_SMS_MAX_PER_DAY_HOST 100
 
 void otp_cfg_init(struct otp_cfg *cfg);
 /* value, or fallback when it is NULL (unset string options). */

@@ -33,10 +33,11 @@ bool otp_phone_country_allowed(const char *phone, const char *countries)
 {
 	const char *c = countries;
 
-	if (!countries || !*countries)
-		return true;
-	if (phone[0] != '+')
+	/* Unset allows nothing (texts cost money: SMS pumping); "any" is the explicit all. */
+	if (!countries || !*countries || phone[0] != '+')
 		return false;
+	if (strcmp(countries, OTP_SMS_ANY_COUNTRY) == 0)
+		return true;
 	/* Calling codes form a prefix code: a plain prefix match is exact. */
 	while (*c) {
 		size_t n;

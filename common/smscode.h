@@ -20,7 +20,7 @@
 struct otp_sms_limits {
 	unsigned min_interval;   /* seconds between two sends */
 	unsigned max_per_day;    /* sends per UTC day */
-	const char *countries;   /* "1,44,49" or NULL for any */
+	const char *countries;   /* "1,44,49" or "any"; NULL allows none */
 };
 
 enum otp_sms_refusal { OTP_SMS_OK, OTP_SMS_TOO_SOON, OTP_SMS_DAILY_CAP, OTP_SMS_COUNTRY };
@@ -29,7 +29,12 @@ enum otp_sms_refusal { OTP_SMS_OK, OTP_SMS_TOO_SOON, OTP_SMS_DAILY_CAP, OTP_SMS_
 enum otp_sms_refusal otp_sms_may_send(const struct otp_record *rec,
 				      const struct otp_sms_limits *lim, time_t now, int64_t *wait);
 
-/* Is phone's country calling code in the comma-separated list (NULL or "" allows all)? */
+#define OTP_SMS_ANY_COUNTRY "any"
+
+/*
+ * Is phone's country calling code in the comma-separated list? "any" allows every number
+ * starting with '+'; NULL or "" allows none (sms_countries= must be set for SMS at all).
+ */
 bool otp_phone_country_allowed(const char *phone, const char *countries);
 
 /* A uniformly random code of len digits (4..10) into out (len + 1 bytes). */

@@ -1,10 +1,13 @@
 /*
  * pam_otp_sms: sends one text or call for pam_otp.so, which runs it (execve, empty
- * environment, killed after timeout + 1 s) so that the module never links libcurl.
+ * environment, a session of its own, killed with that session timeout + 1 s after the start)
+ * so that the module never links libcurl.
  *
  *   pam_otp_sms --conf PATH ACTION   ACTION: send call verify-start verify-start-call verify-check
  *   stdin   key=value lines: to (always), code (send, call, verify-check), message (send,
- *           "\n" written as the two characters \ n), user, host; at most 8 KiB
+ *           "\n" written as the two characters \ n), user, host, deadline_ms (when the
+ *           module kills it, CLOCK_MONOTONIC milliseconds: all its work, requests and the
+ *           command provider's program, ends DEADLINE_MARGIN_MS before); at most 8 KiB
  *   stdout  one status line for the module's log, never a secret
  *   exit    0 ok, 1 denied, 2 rejected/invalid number, 3 provider error, 4 timeout,
  *           unreachable or TLS, 5 config or bad input, 6 rate limited
@@ -14,6 +17,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "sms/provider.h"
+#include "trustpath.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -23,16 +27,18 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define INPUT_MAX 8192
 #define FIELD_MAX 256 /* user and host */
 #define FIRST_ERROR_MAX 160
+#define DEADLINE_MARGIN_MS 500 /* to report, exit and be reaped before the module's kill */
 
 struct input {
 	char buf[INPUT_MAX + 2];
 	size_t len;
-	char *to, *code, *message, *user, *host;
+	char *to, *code, *message, *user, *host, *deadline;
 };
 
 static void remember_error(void *ctx, int prio, const char *msg)
@@ -98,6 +104,7 @@ static const char *parse_input(struct input *in)
 		else if (strcmp(line, "message") == 0) slot = &in->message;
 		else if (strcmp(line, "user") == 0) slot = &in->user;
 		else if (strcmp(line, "host") == 0) slot = &in->host;
+		else if (strcmp(line, "deadline_ms") == 0) slot = &in->deadline;
 		else return "unknown input key";
 		if (*slot)
 			return "input key given twice";
@@ -149,6 +156,60 @@ static const char *check_input(struct input *in, enum otp_sms_action act, int *k
 	return NULL;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Fit all the work before the module's deadline: the providers and the command provider
+ * bound everything they do by timeout (one total, retries included), so timeout becomes at
+ * most the whole seconds left before DEADLINE_MARGIN_MS ahead of the kill.
+ */
+static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
+{
+	long long left;
+
+	if (!deadline)
+		return NULL; /* run by hand: timeout as configured */
+	if (!digits(deadline, 1, 18))
+		return "deadline_ms= must be a number of milliseconds";
+	left = strtoll(deadline, NULL, 10) - DEADLINE_MARGIN_MS - now_ms();
+	if (left < 1000)
+		return "no time left before the module's deadline";
+	if ((long long)cfg->timeout * 1000 > left)
+		cfg->timeout = (unsigned)(left / 1000);
+	if (cfg->connect_timeout > cfg->timeout)
+		cfg->connect_timeout = cfg->timeout;
+	return NULL;
+}
+
+/* ca_file= and command= are trusted as root: the same rule as the module's (trustpath.h). */
+static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
+{
+	char why[320], program[1100];
+
+	if (cfg->ca_file && otp_trusted_path(cfg->ca_file, why, sizeof(why)) != OTP_OK) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why);
+		return false;
+	}
+	if (cfg->provider && strcmp(cfg->provider, "command") == 0 && cfg->command) {
+		size_t n = strcspn(cfg->command, " ");
+
+		snprintf(program, sizeof(program), "%.*s", (int)(n < sizeof(program) ? n :
+								 sizeof(program) - 1), cfg->command);
+		if (otp_trusted_path(program, why, sizeof(why)) != OTP_OK) {
+			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "command is not safe to use: %s",
+				     why);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int run(int argc, char **argv, struct input *in, struct otp_cfg *cfg,
 	       struct otp_sms_res *res, struct otp_sms_req *req)
 {
@@ -184,6 +245,12 @@ static int run(int argc, char **argv, struct input *in, struct otp_cfg *cfg,
 	res->provider = cfg->provider ? cfg->provider : "none";
 	if ((why = check_input(in, act, &kind))) {
 		otp_sms_fail(res, kind, 0, NULL, "%s", why);
+		return res->exit;
+	}
+	if (!paths_trusted(cfg, res))
+		return res->exit;
+	if ((why = obey_deadline(in->deadline, cfg))) {
+		otp_sms_fail(res, OTP_SMS_K_TIMEOUT, 0, NULL, "%s", why);
 		return res->exit;
 	}
 	*req = (struct otp_sms_req){ act, in->to, in->code, in->message, in->user, in->host };

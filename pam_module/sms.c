@@ -2,10 +2,12 @@
 #include "clock.h"
 #include "conv.h"
 #include "err.h"
+#include "hoststate.h"
 #include "privs.h"
 #include "secmem.h"
 #include "sender.h"
 #include "smscode.h"
+#include "trustpath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +24,46 @@ static bool by_provider(const struct module_ctx *ctx)
 	return ctx->cfg.provider && strcmp(ctx->cfg.provider, "twilio-verify") == 0;
 }
 
-bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec)
+/* A path from the configuration that root will run or trust: say what is wrong with it. */
+static bool path_trusted(struct module_ctx *ctx, const char *key, const char *path)
 {
-	return ctx->cfg.sms_mode != OTP_SMS_OFF && ctx->cfg.provider && rec->phone[0];
+	char why[320];
+
+	if (otp_trusted_path(path, why, sizeof(why)) == OTP_OK)
+		return true;
+	module_log(ctx, LOG_ERR, "SMS not offered: %s=%s is not safe to use: %s", key, path, why);
+	return false;
+}
+
+/* The program of command= (its first word), into buf. */
+static const char *command_program(const char *command, char *buf, size_t bufsz)
+{
+	size_t n = strcspn(command, " ");
+
+	snprintf(buf, bufsz, "%.*s", (int)(n < bufsz ? n : bufsz - 1), command);
+	return buf;
+}
+
+bool sms_offered(struct module_ctx *ctx, const struct otp_record *rec)
+{
+	char program[1100];
+
+	if (ctx->cfg.sms_mode == OTP_SMS_OFF || !ctx->cfg.provider || !rec->phone[0])
+		return false;
+	/* Texts cost money, and SMS pumping sends them to premium numbers: an explicit list of
+	 * destinations (or "any") is the price of turning SMS on. */
+	if (!ctx->cfg.sms_countries) {
+		module_log(ctx, LOG_WARNING, "SMS not offered: provider= is set but sms_countries= is "
+			   "not (list the calling codes texts may go to, or \"any\")");
+		return false;
+	}
+	if (!path_trusted(ctx, "sms_helper", sender_path(ctx)) ||
+	    (ctx->cfg.ca_file && !path_trusted(ctx, "ca_file", ctx->cfg.ca_file)) ||
+	    (strcmp(ctx->cfg.provider, "command") == 0 && ctx->cfg.command &&
+	     !path_trusted(ctx, "command",
+			   command_program(ctx->cfg.command, program, sizeof(program)))))
+		return false;
+	return true;
 }
 
 /* voice= asks for calls, but only some providers can place one: never offer what fails. */
@@ -159,7 +198,7 @@ static int sender_input(const struct module_ctx *ctx, const char *phone, const c
 }
 
 static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phone,
-		   const char *code, long deadline)
+		   const char *code)
 {
 	char message[512], input[2048], line[256], host[256] = "";
 	const char *action;
@@ -181,8 +220,10 @@ static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phon
 		action = ch == SMS_CALL ? "call" : "send";
 	rc = sender_input(ctx, phone, code, ch == SMS_TEXT && code ? message : NULL, input,
 			  sizeof(input));
-	status = rc == OTP_OK ? sender_run(ctx, action, input, deadline, line, sizeof(line))
-				 : SENDER_CONFIG;
+	/* The clock starts now, after the lock: waiting for another login costs no sender time. */
+	status = rc == OTP_OK ? sender_run(ctx, action, input, sender_deadline(ctx), line,
+					   sizeof(line))
+			      : SENDER_CONFIG;
 	otp_wipe(input, sizeof(input));
 	otp_wipe(message, sizeof(message));
 	if (status == SENDER_OK)
@@ -205,12 +246,25 @@ struct reserve_args {
 	bool by_provider;
 	int64_t expiry;
 	uint8_t salt[OTP_SALT_LEN];
+	/* The send counters before and after, to take the send back if it never happened. */
+	bool uncount;
+	int64_t last_before, day_before, last_after, day_after;
+	unsigned count_before, count_after;
 };
 
 static int reserve_change(struct module_ctx *ctx, struct otp_record *rec, void *arg, bool *dirty)
 {
 	struct reserve_args *ra = arg;
+	int64_t last = rec->sms_last, day = rec->sms_day;
+	unsigned count = rec->sms_day_count;
 	int rc = reserve(ctx, rec, ra->code, &ra->skipped, &ra->wait, &ra->why);
+
+	ra->last_before = last;
+	ra->day_before = day;
+	ra->count_before = count;
+	ra->last_after = rec->sms_last;
+	ra->day_after = rec->sms_day;
+	ra->count_after = rec->sms_day_count;
 
 	*dirty = rc == OTP_OK && !ra->skipped;
 	memcpy(ra->phone, rec->phone, sizeof(ra->phone));
@@ -235,7 +289,48 @@ static int forget_change(struct module_ctx *ctx, struct otp_record *rec, void *a
 		 (ra->by_provider || memcmp(rec->sms_salt, ra->salt, sizeof(ra->salt)) == 0);
 	if (*dirty)
 		rec->has_sms_code = rec->sms_by_provider = false;
+	/* Refused before any request (the host-wide cap): the user's counters are untouched. */
+	if (ra->uncount && rec->sms_last == ra->last_after && rec->sms_day == ra->day_after &&
+	    rec->sms_day_count == ra->count_after) {
+		rec->sms_last = ra->last_before;
+		rec->sms_day = ra->day_before;
+		rec->sms_day_count = ra->count_before;
+		*dirty = true;
+	}
 	return OTP_OK;
+}
+
+/*
+ * Take this text from the host-wide daily budget (its own file and lock, after the user's
+ * lock was released). false: refused, the user told why.
+ */
+static bool host_budget(struct module_ctx *ctx, enum sms_channel ch, bool has_secret)
+{
+	const char *path = otp_cfg_str(ctx->cfg.sms_host_state, OTP_DEFAULT_SMS_HOST_STATE);
+	unsigned count = 0;
+	char why[200];
+	int rc;
+
+	if (ctx->cfg.sms_max_per_day_host == 0)
+		return true;
+	rc = otp_host_sms_take(path, ctx->cfg.sms_max_per_day_host, module_now(),
+			       ctx->cfg.lock_timeout, &count, why, sizeof(why));
+	if (rc == OTP_OK)
+		return true;
+	if (rc == OTP_E_TOOBIG) {
+		module_log(ctx, LOG_WARNING, "SMS refused: host-wide daily SMS cap reached (%u, "
+			   "sms_max_per_day_host)", ctx->cfg.sms_max_per_day_host);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG,
+			     "No more codes can be sent from this host today; %s",
+			     has_secret ? USE_APP : "use a backup code.");
+	} else {
+		module_log(ctx, LOG_ERR, "SMS refused: cannot keep the host-wide SMS count: %s",
+			   why);
+		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG, "%s%s",
+			     ch == SMS_CALL ? CALL_FAILED : SEND_FAILED,
+			     has_secret ? USE_APP : USE_BACKUP);
+	}
+	return false;
 }
 
 int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_t promptsz)
@@ -243,7 +338,6 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 	struct otp_record after;
 	char code[OTP_SMS_CODE_MAX + 1] = "", masked[96];
 	struct reserve_args ra = { .ch = ch, .code = code };
-	long deadline = sender_deadline(ctx); /* before the lock and the hashing */
 	int rc, status;
 
 	otp_record_init(&after);
@@ -279,8 +373,16 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 		otp_wipe(code, sizeof(code));
 		return PAM_SUCCESS;
 	}
+	if (!host_budget(ctx, ch, ra.has_secret)) {
+		otp_wipe(code, sizeof(code));
+		ra.uncount = true;
+		otp_record_init(&after);
+		userfile_update(ctx, forget_change, &ra, &after); /* logs its own failure */
+		otp_record_clear(&after);
+		return PAM_AUTH_ERR;
+	}
 	/* Sent after the lock is released: a slow provider must not block other logins. */
-	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code, deadline);
+	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code);
 	otp_wipe(code, sizeof(code));
 	if (status != SENDER_OK) {
 		otp_record_init(&after);

@@ -9,8 +9,12 @@
 
 enum sms_channel { SMS_TEXT, SMS_CALL };
 
-/* Is the fallback on, a provider configured, and a phone on file for this user? */
-bool sms_offered(const struct module_ctx *ctx, const struct otp_record *rec);
+/*
+ * Is the fallback on, a provider and sms_countries configured, a phone on file for this user,
+ * and are sms_helper=, ca_file= and command= safe paths (common/trustpath.h)? Logs why not
+ * when the configuration is at fault.
+ */
+bool sms_offered(struct module_ctx *ctx, const struct otp_record *rec);
 /* The code prompt, telling the user how to ask for a text (and a call). */
 const char *sms_prompt(struct module_ctx *ctx, char *buf, size_t bufsz);
 /* Does the answer ask for a code (and by which channel)? */

@@ -3,7 +3,8 @@
  * otp_phone_mask writes into exactly outsz bytes and matches a plain reimplementation
  * (first two and last four characters kept, bullets between, cut at a whole character);
  * otp_phone_country_allowed agrees with a prefix check over the list's numbers, allows
- * everything for an empty list and nothing without a leading '+'.
+ * nothing for an empty or missing list, everything with a leading '+' for "any", and nothing
+ * without a leading '+'.
  */
 #include "fuzz.h"
 
@@ -54,8 +55,9 @@ static void check_country(const char *phone, const char *countries)
 {
 	bool ok = otp_phone_country_allowed(phone, countries);
 
-	FUZZ_CHECK(otp_phone_country_allowed(phone, NULL));
-	FUZZ_CHECK(otp_phone_country_allowed(phone, ""));
+	FUZZ_CHECK(!otp_phone_country_allowed(phone, NULL));
+	FUZZ_CHECK(!otp_phone_country_allowed(phone, ""));
+	FUZZ_CHECK(otp_phone_country_allowed(phone, "any") == (phone[0] == '+'));
 	if (!*countries)
 		return;
 	if (ok)

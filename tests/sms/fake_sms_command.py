@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Stand-in for provider=command: records what it got into OUTDIR (argv[1]) and obeys
-OUTDIR/exit (its exit status) and OUTDIR/sleep (seconds to hang, with a grandchild)."""
+OUTDIR/exit (its exit status), OUTDIR/sleep (seconds to hang, with a grandchild) and
+OUTDIR/linger (seconds a detached grandchild waits before writing OUTDIR/late, while the
+command itself exits at once)."""
 import json
 import os
 import subprocess
@@ -25,6 +27,12 @@ record = {
 }
 with open(os.path.join(out, "record.json"), "w") as f:
     json.dump(record, f)
+if ctl("linger"):
+    late = subprocess.Popen(["sh", "-c", f"sleep {ctl('linger')}; touch {out}/late"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    with open(os.path.join(out, "lingerer"), "w") as f:
+        f.write(str(late.pid))
 if ctl("sleep"):
     child = subprocess.Popen(["sleep", ctl("sleep")])
     with open(os.path.join(out, "grandchild"), "w") as f:

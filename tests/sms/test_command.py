@@ -86,6 +86,28 @@ class Command(SenderTest):
         self.assertFalse(alive(pid), "the command's child survived the timeout")
         self.assertFalse(os.path.exists(os.path.join(self.out, "woke")))
 
+    def test_deadline_from_module_obeyed(self):
+        # The module kills the sender at deadline_ms: the command is stopped, with its
+        # children, 500 ms before, even when timeout= would allow more.
+        with open(os.path.join(self.out, "sleep"), "w") as f:
+            f.write("30")
+        deadline = int(time.monotonic() * 1000) + 2400
+        res = self.send(timeout=10, fields=dict(FIELDS, deadline_ms=str(deadline)))
+        self.assertExit(res, 4, "timeout")
+        left = deadline - time.monotonic() * 1000
+        print(f"command: deadline 2.4 s ahead, ended {left:.0f} ms before it", file=sys.stderr)
+        self.assertGreaterEqual(left, 0)
+        self.assertGreaterEqual(res.elapsed, 0.9)  # but it had its whole seconds
+        with open(os.path.join(self.out, "grandchild")) as f:
+            self.assertFalse(alive(int(f.read())))
+
+    def test_deadline_already_too_close(self):
+        deadline = int(time.monotonic() * 1000) + 300
+        res = self.send(fields=dict(FIELDS, deadline_ms=str(deadline)))
+        self.assertExit(res, 4, "timeout")
+        self.assertIn("no time left", res.line)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "record.json")))  # never ran
+
     def test_relative_path_refused(self):
         self.assertExit(self.send(command="fake_sms_command.py {to}"), 5, "config")
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,18 +41,23 @@ class ModuleCases(unittest.TestCase):
                 raise unittest.SkipTest(f"{what} does not name the built program")
         cls.tmp = tempfile.mkdtemp(prefix="sms-module-")
         cls.user = PamUser(cls.tmp)
+        # The host-wide SMS count is an admin path: root-owned all the way up, not /tmp.
+        cls.state = tempfile.mkdtemp(prefix="sms-state-", dir=os.environ.get("PAM_OTP_STATE_DIR"))
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        shutil.rmtree(cls.state, ignore_errors=True)
 
     def setUp(self):
         self.user.reset()
+        self.host_count = os.path.join(self.state, f"host_count.{self._testMethodName}")
         self.user.write_otp()
         self.configure()
 
     def configure(self, **opts):
-        base = {"timeout": 4, "connect_timeout": 2}
+        base = {"timeout": 4, "connect_timeout": 2, "sms_countries": "any",
+                "sms_host_state": self.host_count}
         base.update(self.provider_conf())
         base.update(opts)
         conf = write_conf(os.path.join(self.tmp, "pam_otp.conf"), **base)
@@ -428,6 +434,26 @@ class CommandCases(ModuleCases):
               file=sys.stderr)
         self.assertLessEqual(secs, 3.0, login.timeline())  # timeout + 1 s
         self.assertStateKept(T0 + 60)
+
+    def test_command_leaves_nothing_behind(self):
+        # The command reports success but leaves a child that would act later: nothing of
+        # the sender's session may outlive the module's answer.
+        self.control("linger", "1")
+        self.assertLogin(self.login(["sms", self.texted]), "PAM_SUCCESS", [OFFER, SENT])
+        with open(os.path.join(self.outdir, "lingerer")) as f:
+            pid = int(f.read())
+        self.assertFalse(alive(pid), "the command's child outlived the module")
+        time.sleep(1.5)
+        self.assertFalse(os.path.exists(os.path.join(self.outdir, "late")))
+
+
+def alive(pid):
+    """A zombie waiting for its reaper is dead."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 PROVIDERS = {"twilio": HttpCases, "twilio-verify": TwilioVerifyCases, "telnyx": HttpCases,

@@ -33,6 +33,7 @@ static const struct { const char *name; size_t off; unsigned min, max; } uints[]
 	{ "sms_max_per_day", OFF(sms_max_per_day), 0, 1000 },
 	{ "timeout", OFF(timeout), 1, 60 },
 	{ "connect_timeout", OFF(connect_timeout), 1, 60 },
+	{ "sms_max_per_day_host", OFF(sms_max_per_day_host), 0, 1000000 },
 };
 
 static const struct { const char *name; size_t off; bool secret; } strs[] = {
@@ -61,6 +62,7 @@ static const struct { const char *name; size_t off; bool secret; } strs[] = {
 	{ "webhook_token", OFF(webhook_token), true },
 	{ "webhook_secret", OFF(webhook_secret), true },
 	{ "command", OFF(command), false },
+	{ "sms_host_state", OFF(sms_host_state), false },
 };
 
 static const struct { const char *name; size_t off; const char *values[4]; } enums[] = {

@@ -1,0 +1,75 @@
+#include "hoststate.h"
+#include "err.h"
+#include "safefile.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY 86400
+#define STATE_MAX 128
+
+static int parse(const char *buf, int64_t *day, unsigned *count)
+{
+	char tail;
+
+	if (sscanf(buf, "day %" SCNd64 " count %u%c", day, count, &tail) != 3 || tail != '\n')
+		return OTP_E_PARSE;
+	return OTP_OK;
+}
+
+/* Lock, re-read, count one more within cap, replace, unlock. */
+static int update(const char *path, unsigned cap, time_t now, unsigned timeout_ms,
+		  unsigned *count, char *why, size_t whysz)
+{
+	int64_t today = (int64_t)now / DAY, day = today;
+	struct otp_locked lk = { .fd = -1 };
+	struct otp_file f;
+	char text[STATE_MAX], *buf = NULL;
+	size_t len = 0;
+	unsigned n = 0;
+	int rc;
+
+	rc = otp_file_open(&f, path, 0, true, STATE_MAX);
+	if (rc == OTP_OK && !otp_file_exists(&f)) {
+		snprintf(text, sizeof(text), "day %" PRId64 " count 0\n", today);
+		rc = otp_file_create(&f, text, strlen(text), 0, 0);
+		if (rc == OTP_E_INVAL) /* another login created it meanwhile */
+			rc = OTP_OK;
+	}
+	if (rc == OTP_OK)
+		rc = otp_file_lock(&f, timeout_ms, &lk);
+	if (rc == OTP_OK)
+		rc = otp_locked_read(&f, &lk, &buf, &len);
+	if (rc == OTP_OK && parse(buf, &day, &n) != OTP_OK) {
+		snprintf(f.why, sizeof(f.why), "%s is malformed (expected \"day D count N\")", path);
+		rc = OTP_E_PARSE;
+	}
+	if (rc == OTP_OK) {
+		if (day != today)
+			n = 0; /* a new UTC day */
+		if (n >= cap) {
+			rc = OTP_E_TOOBIG;
+		} else {
+			n++;
+			snprintf(text, sizeof(text), "day %" PRId64 " count %u\n", today, n);
+			rc = otp_file_replace(&f, &lk, text, strlen(text));
+		}
+	}
+	if (count)
+		*count = n;
+	if (rc != OTP_OK && rc != OTP_E_TOOBIG)
+		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
+	otp_file_unlock(&lk);
+	free(buf);
+	otp_file_close(&f);
+	return rc;
+}
+
+int otp_host_sms_take(const char *path, unsigned cap, time_t now, unsigned lock_timeout_ms,
+		      unsigned *count, char *why, size_t whysz)
+{
+	why[0] = '\0';
+	return update(path, cap, now, lock_timeout_ms, count, why, whysz);
+}
