@@ -1,4 +1,5 @@
 #include "hoststate.h"
+#include "secmem.h"
 #include "err.h"
 #include "safefile.h"
 
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DAY 86400
 #define STATE_MAX 128
@@ -17,6 +19,23 @@ static int parse(const char *buf, int64_t *day, unsigned *count)
 	if (sscanf(buf, "day %" SCNd64 " count %u%c", day, count, &tail) != 3 || tail != '\n')
 		return OTP_E_PARSE;
 	return OTP_OK;
+}
+
+/*
+ * A fresh install has no /var/lib/pam_otp yet: make the state file's own directory (root,
+ * 0700; never its parents). mkdir does not follow a symlink in its last component, and
+ * otp_file_open then walks and checks every component as for any admin path.
+ */
+static void make_state_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	(void)mkdir(dir, 0700); /* EEXIST is the usual case; any other error shows below */
 }
 
 /* Lock, re-read, count one more within cap, replace, unlock. */
@@ -31,6 +50,7 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 	unsigned n = 0;
 	int rc;
 
+	make_state_dir(path);
 	rc = otp_file_open(&f, path, 0, true, STATE_MAX);
 	if (rc == OTP_OK && !otp_file_exists(&f)) {
 		snprintf(text, sizeof(text), "day %" PRId64 " count 0\n", today);
@@ -62,7 +82,7 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 	if (rc != OTP_OK && rc != OTP_E_TOOBIG)
 		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
 	otp_file_unlock(&lk);
-	free(buf);
+	otp_secret_free(buf);
 	otp_file_close(&f);
 	return rc;
 }

@@ -11,7 +11,8 @@
 
 /*
  * Take one text from today's (UTC) budget of cap in the state file at path (created,
- * root-owned 0600, if missing; its directory must exist and be root-owned). OTP_OK when
+ * root-owned 0600, if missing, and its directory too, 0700; the directories above must
+ * exist and be root-owned). OTP_OK when
  * counted, OTP_E_TOOBIG when cap texts were already sent today (nothing written), another
  * error with why set when the count cannot be kept (then no text may be sent).
  */

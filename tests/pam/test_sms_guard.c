@@ -57,8 +57,10 @@ static void write_conf(const char *lines)
 	snprintf(conf, sizeof(conf), "%s/sms.conf", h.root);
 	f = fopen(conf, "w");
 	assert_non_null(f);
-	fprintf(f, "provider = twilio\nsms_host_state = %s/host_count.%u\n%s", state_dir,
-		++state_files, lines);
+	/* A key given twice is a configuration error: the default provider only if none is. */
+	fprintf(f, "%ssms_host_state = %s/host_count.%u\n%s",
+		strstr(lines, "provider") ? "" : "provider = twilio\n", state_dir, ++state_files,
+		lines);
 	fclose(f);
 	assert_int_equal(chmod(conf, 0600), 0);
 }

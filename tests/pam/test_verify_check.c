@@ -46,7 +46,7 @@ static void setup_provider(double delay)
 	assert_int_equal(chmod(sender, 0755), 0);
 	f = fopen(conf, "w");
 	assert_non_null(f);
-	fputs("provider = twilio-verify\nsms_countries = 1\ntimeout = 2\n", f);
+	fputs("provider = twilio-verify\nsms_countries = 1\ntimeout = 2\nsms_max_per_day_host = 0\n", f);
 	fclose(f);
 	assert_int_equal(chmod(conf, 0600), 0);
 	h_service("auth required %s conf=%s sms_helper=%s", h.test_module, conf, sender);
