@@ -88,6 +88,9 @@ static const struct opt options[] = {
 	SECRET("webhook_token", webhook_token),
 	SECRET("webhook_secret", webhook_secret),
 	STR("command", command),
+	STR("api_key_sid", api_key_sid),
+	SECRET("api_key_secret", api_key_secret),
+	SECRET("session_token", session_token),
 };
 
 void otp_cfg_init(struct otp_cfg *cfg)

@@ -78,6 +78,9 @@ struct otp_cfg {
 	char *webhook_secret;    /* Standard Webhooks signing secret ("whsec_" + base64) */
 	char *command;           /* program and fixed arguments for provider=command */
 	bool has_secrets;        /* a secret key was set: the conf file must be private */
+	char *api_key_sid;       /* Twilio API key SID (SK...), Basic user instead of account_sid */
+	char *api_key_secret;    /* its secret, instead of auth_token */
+	char *session_token;     /* AWS temporary credentials: X-Amz-Security-Token for sns */
 };
 
 void otp_cfg_init(struct otp_cfg *cfg);

@@ -98,7 +98,7 @@ void otp_sms_plivo(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		struct otp_http_req hr = {
 			.url = url, .content_type = "application/json", .body = body,
 			.body_len = strlen(body), .user = cfg->account_sid, .pass = cfg->auth_token,
-			.headers = accept,
+			.headers = accept, .retry = OTP_HTTP_RETRY_UNPROCESSED,
 		};
 		if (otp_sms_post(cfg, &hr, &resp, res))
 			replied(res, &resp, call);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #define KEY_MAX 256
+#define KEY_MIN 24 /* bytes: the Standard Webhooks minimum */
 
 /* "whsec_" + base64 (the prefix is optional) to key bytes; -1 if it is not base64. */
 static int decode_secret(const char *secret, unsigned char *key)
@@ -35,6 +36,21 @@ static int decode_secret(const char *secret, unsigned char *key)
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
 	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
 	return len > 0 ? len : -1;
+}
+
+/* Why webhook_secret cannot sign, or NULL when it can. */
+static const char *secret_problem(const char *secret)
+{
+	unsigned char key[KEY_MAX];
+	int len = decode_secret(secret, key);
+
+	otp_wipe(key, sizeof(key));
+	if (len < 0)
+		return "webhook_secret must be whsec_ followed by base64";
+	if (len < KEY_MIN)
+		return "webhook_secret is too short: its key must be at least 24 bytes (32 "
+		       "base64 characters after whsec_), as Standard Webhooks requires";
+	return NULL;
 }
 
 /* sig = "v1," + base64 HMAC-SHA256. Returns 0 or -1. */
@@ -126,9 +142,11 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	snprintf(h_id, sizeof(h_id), "webhook-id: %s", id);
 	snprintf(h_ts, sizeof(h_ts), "webhook-timestamp: %s", ts);
 	if (cfg->webhook_secret) {
-		if (sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
-				     "webhook_secret must be whsec_ followed by base64");
+		const char *why = secret_problem(cfg->webhook_secret);
+
+		if (why || sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
+			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "%s",
+				     why ? why : "webhook_secret: cannot sign");
 			otp_free_str(body);
 			return;
 		}
@@ -138,6 +156,9 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	struct otp_http_req hr = {
 		.url = cfg->webhook_url, .content_type = "application/json", .body = body,
 		.body_len = strlen(body), .bearer = cfg->webhook_token, .headers = headers,
+		/* 429/5xx are retryable by the webhook contract; webhook-id lets the receiver
+		 * drop a copy. */
+		.retry = OTP_HTTP_RETRY_UNPROCESSED,
 	};
 	if (otp_sms_post(cfg, &hr, &resp, res))
 		replied(res, &resp, id);
