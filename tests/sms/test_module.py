@@ -376,7 +376,7 @@ class WebhookCases(HttpCases):
         self.assertEqual(r["json"]["to"], PHONE)
 
     def test_wrong_signing_key_rejected_by_mock(self):
-        self.configure(webhook_secret="whsec_" + "YW5vdGhlciBrZXk=")  # "another key"
+        self.configure(webhook_secret="whsec_" + "YW5vdGhlciBrZXksIDMyIGJ5dGVzIGxvbmcuLi4uLi4=")  # "another key, 32 bytes long......"
         self.send_fails()
         self.assertIs(self.new_requests()[0]["signature_valid"], False)
         self.assertStateKept(T0 + 60)
