@@ -5,6 +5,7 @@
  * after "whsec_" in webhook_secret. 2xx is success.
  */
 #include "provider.h"
+#include "webhook.h"
 #include "http.h"
 #include "jsonio.h"
 #include "secmem.h"
@@ -39,7 +40,7 @@ static int decode_secret(const char *secret, unsigned char *key)
 }
 
 /* Why webhook_secret cannot sign, or NULL when it can. */
-static const char *secret_problem(const char *secret)
+const char *otp_webhook_secret_problem(const char *secret)
 {
 	unsigned char key[KEY_MAX];
 	int len = decode_secret(secret, key);
@@ -54,7 +55,7 @@ static const char *secret_problem(const char *secret)
 }
 
 /* sig = "v1," + base64 HMAC-SHA256. Returns 0 or -1. */
-static int sign(const char *secret, const char *id, const char *ts, const char *body,
+int otp_webhook_sign(const char *secret, const char *id, const char *ts, const char *body,
 		char *sig, size_t cap)
 {
 	unsigned char key[KEY_MAX], mac[EVP_MAX_MD_SIZE];
@@ -85,6 +86,27 @@ static int sign(const char *secret, const char *id, const char *ts, const char *
 	otp_wipe(mac, sizeof(mac));
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(m);
+	return rc;
+}
+
+int otp_webhook_headers(const char *secret, const char *body, char id[40], char h_id[64],
+			char h_ts[64], char h_sig[160])
+{
+	unsigned char rnd[16];
+	char ts[32], sig[128];
+	int rc;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return -1;
+	memcpy(id, "msg_", 5);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(id + 4 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	snprintf(h_id, 64, "webhook-id: %s", id);
+	snprintf(h_ts, 64, "webhook-timestamp: %s", ts);
+	rc = otp_webhook_sign(secret, id, ts, body, sig, sizeof(sig));
+	if (rc == 0)
+		snprintf(h_sig, 160, "webhook-signature: %s", sig);
 	return rc;
 }
 
@@ -142,9 +164,9 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	snprintf(h_id, sizeof(h_id), "webhook-id: %s", id);
 	snprintf(h_ts, sizeof(h_ts), "webhook-timestamp: %s", ts);
 	if (cfg->webhook_secret) {
-		const char *why = secret_problem(cfg->webhook_secret);
+		const char *why = otp_webhook_secret_problem(cfg->webhook_secret);
 
-		if (why || sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
+		if (why || otp_webhook_sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
 			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "%s",
 				     why ? why : "webhook_secret: cannot sign");
 			otp_free_str(body);

@@ -42,6 +42,7 @@ ROUTES = [
     (r"/sms/json", mock_routes.Vonage),
     (r"/", mock_sns_webhook.Sns),
     (r"/hook(/.*)?", mock_sns_webhook.Webhook),
+    (r"/plivo-answer", mock_routes.PlivoAnswer),
 ]
 
 

@@ -6,13 +6,15 @@ provider (validate), answers it (success) or fails it in the provider's error fo
 import base64
 import re
 import secrets
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
 from mock_common import E164
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-VERIFY = {}  # (service sid, To) -> pending code, for Twilio Verify
+VERIFY = {}
+PLIVO_ANSWERS = {}  # ref -> {"to", "code"}: what the answer server was handed  # (service sid, To) -> pending code, for Twilio Verify
 
 
 def twilio_auth(req):
@@ -200,6 +202,13 @@ class Plivo:
             req.need(j.get("answer_url", "").startswith(("https://", "http://")), "answer_url")
             req.need(j.get("answer_method") in ("GET", "POST"), "answer_method")
             req.notes["answer_url"] = j.get("answer_url")
+            # Plivo fetches answer_url next: the mock plays the answer server, which only
+            # knows codes handed to it (PlivoAnswer) under a one-time reference.
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(j.get("answer_url", "")).query)
+            ref = (q.get("ref") or [""])[0]
+            entry = PLIVO_ANSWERS.pop(ref, None)
+            if req.need(entry and entry["to"] == j.get("to"), "answer server has no code"):
+                req.notes["answer_code"] = entry["code"]
 
     def success(self, req, m):
         if m.group(2) == "Message":
@@ -259,3 +268,29 @@ class Vonage:
             return 200, {"message-count": "1", "messages": [{"status": st, "error-text": text}]}
         return status, {"type": "https://developer.vonage.com/api-errors", "title":
                         "Throttled" if status == 429 else "Internal Error"}
+
+
+class PlivoAnswer:
+    """The operator's Plivo answer server, hand-off side: a signed POST {"ref","to","code"}
+    from pam_otp_sms (Standard Webhooks, webhook_secret), kept until Plivo asks for it."""
+    name, ok_status, ctype = "plivo-answer", 200, "application/json"
+    invalid_status, auth_status = 400, 401
+
+    def validate(self, req, m):
+        from mock_sns_webhook import webhook_signature
+        j = req.parse_json({"ref", "to", "code"})
+        req.need(re.fullmatch(r"[0-9a-f]{32}", j.get("ref", "")), "ref")
+        req.need(E164.fullmatch(j.get("to", "")), "to")
+        req.need(re.fullmatch(r"[0-9]{4,10}", j.get("code", "")), "code")
+        valid = webhook_signature(req, req.creds["webhook_secret"])
+        req.notes["signature_valid"] = valid
+        if valid is not True:
+            req.auth_failed = True
+            req.errors.append("hand-off not signed")
+
+    def success(self, req, m):
+        PLIVO_ANSWERS[req.json["ref"]] = {"to": req.json["to"], "code": req.json["code"]}
+        return 200, {"ok": True}
+
+    def error(self, req, kind, status):
+        return status, {"error": kind}

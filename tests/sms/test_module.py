@@ -226,7 +226,8 @@ class HttpCases(ModuleCases):
         return reqs
 
     def received(self):
-        reqs = self.new_requests()
+        # A Plivo call first hands the code to the answer server: that is not the call.
+        reqs = [r for r in self.new_requests() if r["path"] != "/plivo-answer"]
         self.assertEqual(len(reqs), 1, reqs)
         self.last_request = reqs[0]
         return code_in(self.provider, reqs[0])

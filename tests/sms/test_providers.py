@@ -216,13 +216,33 @@ class Providers(SenderTest):
         self.assertEqual(r["json"], {"src": "+15550002222", "dst": TO, "text": MESSAGE})
 
     def test_plivo_call(self):
+        """The code goes to the answer server in a signed hand-off; Plivo's call (and so
+        its call record) only carries a one-time reference."""
         res = self.run_p("plivo", "call", {"to": TO, "code": CODE})
         self.assertExit(res, 0)
-        r = self.one()
-        self.assertTrue(r["path"].endswith("/Call/"))
-        url = urllib.parse.urlsplit(r["json"]["answer_url"])
-        self.assertEqual(urllib.parse.parse_qs(url.query), {"code": [CODE]})
-        self.assertEqual(r["json"]["answer_method"], "GET")
+        seen = self.seen()
+        self.assertEqual([r["path"] for r in seen],
+                         ["/plivo-answer", f"/v1/Account/{CREDS['plivo_auth_id']}/Call/"], seen)
+        hand, call = seen
+        self.assertEqual(hand["errors"], [])
+        self.assertIs(hand["signature_valid"], True)
+        self.assertEqual(call["errors"], [])
+        self.assertEqual(call["answer_code"], CODE)
+        self.assertNotIn(CODE, call["body"])
+        url = urllib.parse.urlsplit(call["json"]["answer_url"])
+        self.assertEqual(list(urllib.parse.parse_qs(url.query)), ["ref"])
+        self.assertEqual(call["json"]["answer_method"], "POST")
+
+    def test_plivo_call_hand_off_refused(self):
+        self.mock.push("500")
+        res = self.run_p("plivo", "call", {"to": TO, "code": CODE})
+        self.assertExit(res, 3, "unavailable")
+        self.assertEqual([r["path"] for r in self.seen()], ["/plivo-answer"])
+
+    def test_plivo_call_needs_signing_key(self):
+        self.assertExit(self.run_p("plivo", "call", {"to": TO, "code": CODE},
+                                   webhook_secret=None), 5, "config")
+        self.assertEqual(self.seen(), [])
 
     def test_plivo_call_needs_answer_url(self):
         opts = provider_opts("plivo", self.mock.url)
