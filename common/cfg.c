@@ -91,6 +91,9 @@ static const struct opt options[] = {
 	BOOL("admin_file_user_owned", admin_file_user_owned),
 	UINT("sms_max_per_day_host", sms_max_per_day_host, 0, 1000000),
 	STR("sms_host_state", sms_host_state),
+	STR("api_key_sid", api_key_sid),
+	SECRET("api_key_secret", api_key_secret),
+	SECRET("session_token", session_token),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

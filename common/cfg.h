@@ -83,6 +83,9 @@ struct otp_cfg {
 	/* Host-wide SMS budget (pumping): texts per UTC day from this host, 0 = no cap. */
 	unsigned sms_max_per_day_host;
 	char *sms_host_state;    /* its root-owned state file (default OTP_DEFAULT_SMS_HOST_STATE) */
+	char *api_key_sid;       /* Twilio API key SID (SK...), Basic user instead of account_sid */
+	char *api_key_secret;    /* its secret, instead of auth_token */
+	char *session_token;     /* AWS temporary credentials: X-Amz-Security-Token for sns */
 };
 
 #define OTP_DEFAULT_SMS_HOST_STATE "/var/lib/pam_otp/sms_host_count"

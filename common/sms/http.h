@@ -1,8 +1,8 @@
 /*
  * The one place that talks HTTP, over libcurl: HTTPS only (plain http only with
- * allow_insecure_http), peer and host always verified, no redirects, bounded replies, and
- * retries only where a request was surely not processed (connection failure, 429, 502, 503),
- * all inside the overall timeout.
+ * allow_insecure_http, and then only to a loopback host), peer and host always verified, no
+ * redirects, bounded replies, and retries only where a request was surely not processed, as
+ * each request's retry policy says, all inside the overall timeout.
  */
 #ifndef OTP_SMS_HTTP_H
 #define OTP_SMS_HTTP_H
@@ -15,14 +15,29 @@
 #define OTP_HTTP_BODY_MAX (64 * 1024)
 #define OTP_HTTP_MAX_TRIES 3
 
+/*
+ * When a request may be sent again. Every request names its policy; the zero value is the
+ * strict one, so a request that forgets to say is never repeated after it may have arrived.
+ */
+enum otp_http_retry {
+	/* Not idempotent in effect (a Twilio Verify check: a repeat of a check that was
+	 * processed finds the verification gone and reads as "denied"): again only when the
+	 * request surely never left (could not connect; connect timeout with nothing sent). */
+	OTP_HTTP_RETRY_UNSENT = 0,
+	/* Also after 429, 502 and 503, which the providers document as "not processed". */
+	OTP_HTTP_RETRY_UNPROCESSED,
+};
+
 struct otp_http_req {
+	enum otp_http_retry retry;
 	const char *url;
 	const char *content_type;   /* "application/json", "application/x-www-form-urlencoded" */
 	const char *body;           /* not copied: the caller wipes it */
 	size_t body_len;
 	const char *user, *pass;    /* Basic auth, or the key pair for SigV4 */
 	const char *bearer;         /* "Authorization: Bearer ..." */
-	const char *sigv4;          /* CURLOPT_AWS_SIGV4, e.g. "aws:amz:eu-west-1:sns" */
+	const char *sigv4;          /* CURLOPT_AWS_SIGV4, e.g. "aws:amz:eu-west-1:sns"; every
+				     * header line sent is signed (X-Amz-Security-Token too) */
 	const char *const *headers; /* more "Name: value" lines, NULL-terminated */
 };
 
@@ -42,10 +57,12 @@ struct otp_http_resp {
 	char *body;         /* NUL-terminated; wiped by otp_http_resp_free */
 	size_t len;
 	unsigned tries;
+	bool held_back;     /* a retryable failure that the request's policy kept from a retry */
 	char error[160];    /* why, for fail != OTP_HTTP_OK */
 };
 
-/* 0 if url may be used under cfg (https://, or http:// with allow_insecure_http). */
+/* 0 if url may be used under cfg: https://, or http:// to 127.0.0.0/8, [::1] or localhost
+ * with allow_insecure_http. err says why not. */
 int otp_http_check_url(const struct otp_cfg *cfg, const char *url, char *err, size_t errsz);
 
 /* POST req; the result (also a failure) is in resp. Returns 0 or OTP_E_NOMEM. */

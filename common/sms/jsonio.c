@@ -69,6 +69,11 @@ struct json_object *otp_json_obj(struct json_object *obj, const char *key)
 	return member(obj, key, json_type_object);
 }
 
+struct json_object *otp_json_array(struct json_object *obj, const char *key)
+{
+	return member(obj, key, json_type_array);
+}
+
 struct json_object *otp_json_first(struct json_object *obj, const char *key)
 {
 	struct json_object *a = member(obj, key, json_type_array);
@@ -79,15 +84,16 @@ struct json_object *otp_json_first(struct json_object *obj, const char *key)
 bool otp_json_scalar(struct json_object *obj, const char *key, char *out, size_t cap)
 {
 	struct json_object *v;
+	int n = -1;
 
-	if ((v = member(obj, key, json_type_string))) {
-		snprintf(out, cap, "%s", json_object_get_string(v));
+	if ((v = member(obj, key, json_type_string)))
+		n = snprintf(out, cap, "%s", json_object_get_string(v));
+	else if ((v = member(obj, key, json_type_int)))
+		n = snprintf(out, cap, "%lld", (long long)json_object_get_int64(v));
+	if (n >= 0 && (size_t)n < cap)
 		return true;
-	}
-	if ((v = member(obj, key, json_type_int))) {
-		snprintf(out, cap, "%lld", (long long)json_object_get_int64(v));
-		return true;
-	}
+	if (cap)
+		out[0] = '\0';
 	return false;
 }
 

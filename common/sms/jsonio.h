@@ -18,11 +18,14 @@ void otp_json_free(struct json_object *obj);
 /* obj[key] if obj is an object and the member has that type, else NULL. */
 const char *otp_json_str(struct json_object *obj, const char *key);
 struct json_object *otp_json_obj(struct json_object *obj, const char *key);
+/* obj[key] if it is an array, else NULL. */
+struct json_object *otp_json_array(struct json_object *obj, const char *key);
 /* obj[key][0] if obj[key] is a non-empty array, else NULL. */
 struct json_object *otp_json_first(struct json_object *obj, const char *key);
 /* v itself if it is a string, else NULL. */
 const char *otp_json_as_str(struct json_object *v);
-/* obj[key] as text when it is a string or an integer (error codes come as either). */
+/* obj[key] as text when it is a string or an integer (error codes come as either) and it
+ * fits in cap; a longer one is refused, never cut. */
 bool otp_json_scalar(struct json_object *obj, const char *key, char *out, size_t cap);
 
 /* A new empty object, or NULL. */

@@ -48,6 +48,8 @@ int otp_sms_run(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		struct otp_sms_res *res)
 {
 	memset(res, 0, sizeof(*res));
+	res->mask_cfg = cfg;
+	res->mask_req = req;
 	res->provider = cfg->provider ? cfg->provider : "none";
 	if (!cfg->provider) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "no provider set in the conf file");

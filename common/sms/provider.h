@@ -34,8 +34,9 @@ enum otp_sms_exit {
 enum otp_sms_kind {
 	OTP_SMS_K_NONE, OTP_SMS_K_INVALID_NUMBER, OTP_SMS_K_REJECTED, OTP_SMS_K_AUTH,
 	OTP_SMS_K_RATE_LIMITED, OTP_SMS_K_UNAVAILABLE, OTP_SMS_K_TIMEOUT, OTP_SMS_K_TLS,
-	OTP_SMS_K_MALFORMED, OTP_SMS_K_CONFIG, OTP_SMS_K_DENIED,
+	OTP_SMS_K_MALFORMED, OTP_SMS_K_CONFIG, OTP_SMS_K_DENIED, OTP_SMS_K_GEO_BLOCKED,
 };
+#define OTP_SMS_K_LAST OTP_SMS_K_GEO_BLOCKED
 
 struct otp_sms_req {
 	enum otp_sms_action action;
@@ -54,6 +55,10 @@ struct otp_sms_res {
 	char code[32];        /* provider's error code */
 	char id[96];          /* message, call or verification id */
 	char detail[160];
+	/* What otp_sms_fail and otp_sms_ok mask before they cut a text to its field (set by
+	 * otp_sms_run; NULL masks only phone numbers). */
+	const struct otp_cfg *mask_cfg;
+	const struct otp_sms_req *mask_req;
 };
 
 struct otp_http_req;
@@ -71,7 +76,9 @@ int otp_sms_run(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cfg *cfg,
 		   const struct otp_sms_req *req);
 
-/* For the providers. */
+/* For the providers. The provider's text is masked in full (credentials, the code, phone
+ * numbers) and only then cut to the field, so no part of a secret survives at the cut. A
+ * provider error code that does not fit res->code is dropped, never cut. */
 void otp_sms_ok(struct otp_sms_res *res, long status, const char *id);
 void otp_sms_fail(struct otp_sms_res *res, int kind, long status, const char *code,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

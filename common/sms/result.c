@@ -24,7 +24,152 @@ static const struct {
 	[OTP_SMS_K_MALFORMED] = { "malformed", OTP_SMS_X_PROVIDER },
 	[OTP_SMS_K_CONFIG] = { "config", OTP_SMS_X_CONFIG },
 	[OTP_SMS_K_DENIED] = { "denied", OTP_SMS_X_DENIED },
+	/* The account's geo permissions do not allow that country: a setting, not a bad key. */
+	[OTP_SMS_K_GEO_BLOCKED] = { "geo_blocked", OTP_SMS_X_REJECTED },
 };
+
+/* Overwrite every copy of secret in s (a provider may echo a code or a key back). */
+static void redact(char *s, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *p = s;
+
+	if (n < 4)
+		return;
+	while ((p = strstr(p, secret))) {
+		memset(p, '*', n);
+		p += n;
+	}
+}
+
+/* ids and codes are single tokens: anything else becomes '?'. */
+static void token(const char *in, char *out, size_t cap)
+{
+	size_t i = 0;
+
+	for (; in[i] && i + 1 < cap; i++) {
+		char c = in[i];
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || strchr("-_.:", c);
+		out[i] = ok ? c : '?';
+	}
+	out[i] = '\0';
+}
+
+/* "user:secret" as sent in an HTTP Basic header (Twilio, Plivo), which a reply may echo. */
+static void basic_credential(const char *user, const char *secret, char *out, size_t cap)
+{
+	char pair[2100];
+	int n = -1;
+
+	if (user && secret)
+		n = snprintf(pair, sizeof(pair), "%s:%s", user, secret);
+	out[0] = '\0';
+	if (n > 0 && (size_t)n < sizeof(pair) && ((size_t)n + 2) / 3 * 4 < cap)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)pair, n);
+	otp_wipe(pair, sizeof(pair));
+}
+
+enum { N_SECRETS = 10, BASIC_MAX = 2900 };
+
+struct secrets {
+	const char *s[N_SECRETS];
+	char basic[2][BASIC_MAX];
+};
+
+/* Every secret a reply might echo: the code, each credential, the Basic header values. */
+static void secrets_init(struct secrets *x, const struct otp_cfg *cfg,
+			 const struct otp_sms_req *req)
+{
+	const char *ws = cfg ? cfg->webhook_secret : NULL;
+
+	memset(x, 0, sizeof(*x));
+	basic_credential(cfg ? cfg->account_sid : NULL, cfg ? cfg->auth_token : NULL,
+			 x->basic[0], BASIC_MAX);
+	basic_credential(cfg ? cfg->api_key_sid : NULL, cfg ? cfg->api_key_secret : NULL,
+			 x->basic[1], BASIC_MAX);
+	x->s[0] = req ? req->code : NULL;
+	if (cfg) {
+		x->s[1] = cfg->auth_token;
+		x->s[2] = cfg->api_key;
+		x->s[3] = cfg->webhook_token;
+		x->s[4] = ws;
+		x->s[5] = ws && strncmp(ws, "whsec_", 6) == 0 ? ws + 6 : NULL; /* the key alone */
+		x->s[6] = cfg->api_key_secret;
+		x->s[7] = cfg->session_token;
+	}
+	x->s[8] = x->basic[0];
+	x->s[9] = x->basic[1];
+}
+
+static void secrets_wipe(struct secrets *x)
+{
+	otp_wipe(x, sizeof(*x));
+}
+
+static void redact_all(char *s, const struct secrets *x)
+{
+	for (size_t i = 0; i < N_SECRETS; i++)
+		redact(s, x->s[i]);
+}
+
+/*
+ * Phone numbers as everywhere else ("+1******4567"): a run of 7 or more digits, with its
+ * '+' if it has one, keeps its first two and last four characters. Length stays the same.
+ */
+static void mask_phones(char *s)
+{
+	for (size_t i = 0; s[i];) {
+		size_t start, end;
+
+		if (s[i] < '0' || s[i] > '9') {
+			i++;
+			continue;
+		}
+		start = i > 0 && s[i - 1] == '+' ? i - 1 : i;
+		for (end = i; s[end] >= '0' && s[end] <= '9'; end++)
+			;
+		if (end - i >= 7)
+			for (size_t k = start + 2; k + 4 < end; k++)
+				s[k] = '*';
+		i = end;
+	}
+}
+
+/* Control and non-ASCII bytes to '?', in place (one byte for one, like otp_log_sanitize). */
+static void sanitize_inplace(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+/*
+ * text masked, then cut into out. Masking works on the whole text: were it cut first, a
+ * secret across the cut would keep its first part, which no longer matches the secret.
+ */
+static void put_masked(char *out, size_t cap, const char *text, const struct otp_sms_res *res,
+		       bool phones)
+{
+	size_t n = strlen(text);
+	char *copy = malloc(n + 1);
+	struct secrets x;
+
+	if (!copy) {
+		snprintf(out, cap, "%s", "(withheld: out of memory)");
+		return;
+	}
+	memcpy(copy, text, n + 1);
+	sanitize_inplace(copy);
+	secrets_init(&x, res->mask_cfg, res->mask_req);
+	redact_all(copy, &x);
+	secrets_wipe(&x);
+	if (phones)
+		mask_phones(copy);
+	snprintf(out, cap, "%s", copy);
+	otp_wipe(copy, n);
+	free(copy);
+}
 
 void otp_sms_ok(struct otp_sms_res *res, long status, const char *id)
 {
@@ -32,7 +177,7 @@ void otp_sms_ok(struct otp_sms_res *res, long status, const char *id)
 	res->kind = OTP_SMS_K_NONE;
 	res->status = status;
 	res->code[0] = res->detail[0] = '\0';
-	snprintf(res->id, sizeof(res->id), "%s", id ? id : "");
+	put_masked(res->id, sizeof(res->id), id ? id : "", res, false);
 }
 
 void otp_sms_fail(struct otp_sms_res *res, int kind, long status, const char *code,
@@ -40,13 +185,27 @@ void otp_sms_fail(struct otp_sms_res *res, int kind, long status, const char *co
 {
 	va_list ap;
 
+	char *text = NULL;
+	int n;
+
 	res->kind = kind;
 	res->exit = kinds[kind].exit;
 	res->status = status;
-	snprintf(res->code, sizeof(res->code), "%s", code ? code : "");
+	/* A code that does not fit is dropped: a cut one could be part of a secret. */
+	if (code && strlen(code) < sizeof(res->code))
+		put_masked(res->code, sizeof(res->code), code, res, false);
+	else
+		res->code[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		snprintf(res->detail, sizeof(res->detail), "(withheld: out of memory)");
+		return;
+	}
+	put_masked(res->detail, sizeof(res->detail), text, res, true);
+	otp_wipe(text, (size_t)n);
+	free(text);
 }
 
 void otp_sms_transport_fail(struct otp_sms_res *res, const struct otp_http_resp *resp)
@@ -118,66 +277,22 @@ char *otp_sms_url(const struct otp_cfg *cfg, const char *def_base, const char *f
 	return url;
 }
 
-/* Overwrite every copy of secret in s (a provider may echo a code or a key back). */
-static void redact(char *s, const char *secret)
-{
-	size_t n = secret ? strlen(secret) : 0;
-	char *p = s;
-
-	if (n < 4)
-		return;
-	while ((p = strstr(p, secret))) {
-		memset(p, '*', n);
-		p += n;
-	}
-}
-
-/* ids and codes are single tokens: anything else becomes '?'. */
-static void token(const char *in, char *out, size_t cap)
-{
-	size_t i = 0;
-
-	for (; in[i] && i + 1 < cap; i++) {
-		char c = in[i];
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			  (c >= '0' && c <= '9') || strchr("-_.:", c);
-		out[i] = ok ? c : '?';
-	}
-	out[i] = '\0';
-}
-
-/* "sid:token" as sent in an HTTP Basic header (Twilio, Plivo), which a reply may echo. */
-static void basic_credential(const struct otp_cfg *cfg, char *out, size_t cap)
-{
-	char pair[512];
-	int n = -1;
-
-	if (cfg && cfg->account_sid && cfg->auth_token)
-		n = snprintf(pair, sizeof(pair), "%s:%s", cfg->account_sid, cfg->auth_token);
-	out[0] = '\0';
-	if (n > 0 && (size_t)n < sizeof(pair) && ((size_t)n + 2) / 3 * 4 < cap)
-		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)pair, n);
-	otp_wipe(pair, sizeof(pair));
-}
-
 void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cfg *cfg,
 		   const struct otp_sms_req *req)
 {
-	char basic[700];
-	const char *secrets[] = { req ? req->code : NULL, cfg ? cfg->auth_token : NULL,
-				  cfg ? cfg->api_key : NULL, cfg ? cfg->webhook_token : NULL,
-				  cfg ? cfg->webhook_secret : NULL, basic };
 	char id[sizeof(res->id)], code[sizeof(res->code)], detail[sizeof(res->detail)];
+	struct secrets x;
 
-	basic_credential(cfg, basic, sizeof(basic));
+	/* Masked when they were set; masked again here for a result filled any other way. */
+	secrets_init(&x, cfg, req);
 	token(res->id, id, sizeof(id));
 	token(res->code, code, sizeof(code));
 	otp_log_sanitize(res->detail, detail, sizeof(detail));
-	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
-		redact(id, secrets[i]);
-		redact(code, secrets[i]);
-		redact(detail, secrets[i]);
-	}
+	redact_all(id, &x);
+	redact_all(code, &x);
+	redact_all(detail, &x);
+	mask_phones(detail);
+	secrets_wipe(&x);
 	if (res->exit == OTP_SMS_X_OK) {
 		fprintf(out, "ok provider=%s status=%ld%s%s\n", res->provider, res->status,
 			id[0] ? " id=" : "", id);
@@ -186,7 +301,6 @@ void otp_sms_print(FILE *out, const struct otp_sms_res *res, const struct otp_cf
 			res->status, code[0] ? " code=" : "", code, kinds[res->kind].name,
 			detail[0] ? " detail=" : "", detail);
 	}
-	otp_wipe(basic, sizeof(basic));
 	fflush(out);
 }
 

@@ -1,11 +1,14 @@
 /*
  * AWS SNS Publish to a phone number: form body signed with SigV4 by libcurl
- * (account_sid = access key id, auth_token = secret key). Replies are XML; success is a 2xx
- * with a <MessageId>, errors carry <Code> and <Message>.
+ * (account_sid = access key id, auth_token = secret key, session_token for temporary
+ * credentials, sent as X-Amz-Security-Token and signed with the rest). One-time codes go
+ * as SMSType Transactional. Replies are XML; success is a 2xx with a <MessageId>, errors
+ * carry <Code> and <Message>.
  */
 #include "provider.h"
 #include "buf.h"
 #include "http.h"
+#include "secmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +35,7 @@ static bool xml_text(const char *xml, const char *name, char *out, size_t cap)
 
 static void replied(struct otp_sms_res *res, const struct otp_http_resp *resp)
 {
-	char id[96], code[64], msg[160];
+	char id[96], code[32], msg[160];
 	int kind;
 
 	if (resp->status >= 200 && resp->status <= 299) {
@@ -64,7 +67,8 @@ void otp_sms_sns(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 {
 	struct otp_http_resp resp = { 0 };
 	struct otp_buf form = { 0 };
-	char def[128], sigv4[160];
+	char def[128], sigv4[160], token[1200];
+	const char *headers[2] = { NULL, NULL };
 	char *url;
 
 	if (!cfg->account_sid || !cfg->auth_token || !otp_sms_ident_ok(cfg->region) ||
@@ -80,18 +84,29 @@ void otp_sms_sns(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	otp_buf_form(&form, "Version", "2010-03-31");
 	otp_buf_form(&form, "PhoneNumber", req->to);
 	otp_buf_form(&form, "Message", req->message);
+	/* Transactional: SNS favours delivery over cost (a code nobody gets is useless). */
+	otp_buf_form(&form, "MessageAttributes.entry.1.Name", "AWS.SNS.SMS.SMSType");
+	otp_buf_form(&form, "MessageAttributes.entry.1.Value.DataType", "String");
+	otp_buf_form(&form, "MessageAttributes.entry.1.Value.StringValue", "Transactional");
+	if (cfg->session_token) {
+		/* libcurl signs every header it is given, this one included. */
+		snprintf(token, sizeof(token), "X-Amz-Security-Token: %s", cfg->session_token);
+		headers[0] = token;
+	}
 	if (!url || form.failed) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory or request too large");
 	} else {
 		struct otp_http_req hr = {
 			.url = url, .content_type = "application/x-www-form-urlencoded",
 			.body = form.p, .body_len = form.len, .user = cfg->account_sid,
-			.pass = cfg->auth_token, .sigv4 = sigv4,
+			.pass = cfg->auth_token, .sigv4 = sigv4, .headers = headers,
+			.retry = OTP_HTTP_RETRY_UNPROCESSED,
 		};
 		if (otp_sms_post(cfg, &hr, &resp, res))
 			replied(res, &resp);
 	}
 	otp_http_resp_free(&resp);
 	otp_buf_free(&form);
+	otp_wipe(token, sizeof(token));
 	free(url);
 }

@@ -63,10 +63,10 @@ void otp_sms_telnyx(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	}
 	url = otp_sms_url(cfg, TELNYX_BASE, "/v2/messages");
 	j = otp_json_new();
-	/* messaging_service_sid carries a Telnyx messaging_profile_id when there is no from. */
+	/* messaging_service_sid carries the Telnyx messaging_profile_id, sent whenever it is
+	 * set: the API needs it with an alphanumeric from or a number pool, not only alone. */
 	if (j && otp_json_add(j, "to", req->to) == 0 && otp_json_add(j, "from", cfg->from) == 0 &&
-	    otp_json_add(j, "messaging_profile_id",
-			 cfg->from ? NULL : cfg->messaging_service_sid) == 0 &&
+	    otp_json_add(j, "messaging_profile_id", cfg->messaging_service_sid) == 0 &&
 	    otp_json_add(j, "text", req->message) == 0)
 		body = otp_json_finish(j);
 	else
@@ -77,6 +77,7 @@ void otp_sms_telnyx(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		struct otp_http_req hr = {
 			.url = url, .content_type = "application/json", .body = body,
 			.body_len = strlen(body), .bearer = cfg->api_key, .headers = accept,
+			.retry = OTP_HTTP_RETRY_UNPROCESSED,
 		};
 		if (otp_sms_post(cfg, &hr, &resp, res))
 			(resp.status >= 200 && resp.status <= 299 ? sent : failed)(res, &resp);

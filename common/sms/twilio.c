@@ -10,15 +10,19 @@
 #define TWILIO_BASE "https://api.twilio.com"
 
 int otp_twilio_post(const struct otp_cfg *cfg, const char *url, const char *form, size_t len,
-		    struct otp_http_resp *resp)
+		    enum otp_http_retry retry, struct otp_http_resp *resp)
 {
+	bool key = cfg->api_key_sid != NULL;
 	struct otp_http_req req = {
+		.retry = retry,
 		.url = url,
 		.content_type = "application/x-www-form-urlencoded",
 		.body = form,
 		.body_len = len,
-		.user = cfg->account_sid,
-		.pass = cfg->auth_token,
+		/* An API key stands in for the account's own credentials; the account SID
+		 * stays in the URL path either way. */
+		.user = key ? cfg->api_key_sid : cfg->account_sid,
+		.pass = key ? cfg->api_key_secret : cfg->auth_token,
 	};
 	static const char *const accept[] = { "Accept: application/json", NULL };
 
@@ -28,9 +32,25 @@ int otp_twilio_post(const struct otp_cfg *cfg, const char *url, const char *form
 
 bool otp_twilio_creds_ok(const struct otp_cfg *cfg, struct otp_sms_res *res)
 {
-	if (!otp_sms_ident_ok(cfg->account_sid) || !cfg->auth_token) {
+	if (!otp_sms_ident_ok(cfg->account_sid)) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
-			     "account_sid (letters and digits) and auth_token are required");
+			     "account_sid (letters and digits) is required");
+		return false;
+	}
+	if (!cfg->api_key_sid != !cfg->api_key_secret) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
+			     "api_key_sid and api_key_secret go together");
+		return false;
+	}
+	if (cfg->api_key_sid && (strncmp(cfg->api_key_sid, "SK", 2) != 0 ||
+				 !otp_sms_ident_ok(cfg->api_key_sid))) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
+			     "api_key_sid must be a Twilio API key SID (SK...)");
+		return false;
+	}
+	if (!cfg->api_key_sid && !cfg->auth_token) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
+			     "auth_token (or api_key_sid and api_key_secret) is required");
 		return false;
 	}
 	return true;
@@ -47,6 +67,9 @@ static int error_kind(long code, long status)
 		return OTP_SMS_K_INVALID_NUMBER;
 	case 20003:
 		return OTP_SMS_K_AUTH;
+	case 21408: /* Messages: no permission to send to that region */
+	case 60605: /* Verify: geo permissions block that country (a 403, not bad auth) */
+		return OTP_SMS_K_GEO_BLOCKED;
 	case 20429:
 	case 60202: /* Verify: too many checks */
 	case 60203: /* Verify: too many sends */
@@ -127,7 +150,7 @@ void otp_sms_twilio(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		otp_buf_form(&form, "Body", req->message);
 	}
 	if (!url || form.failed || twiml.failed ||
-	    otp_twilio_post(cfg, url, form.p, form.len, &resp) != 0)
+	    otp_twilio_post(cfg, url, form.p, form.len, OTP_HTTP_RETRY_UNPROCESSED, &resp) != 0)
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory or request too large");
 	else if (resp.fail != OTP_HTTP_OK)
 		otp_sms_transport_fail(res, &resp);

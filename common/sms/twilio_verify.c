@@ -40,7 +40,7 @@ static void checked(struct otp_sms_res *res, const struct otp_http_resp *resp)
 		otp_sms_ok(res, resp->status, sid);
 	else
 		otp_sms_fail(res, OTP_SMS_K_DENIED, resp->status, NULL,
-			     "verification %.40s (wrong code)", status);
+			     "verification %s (wrong code)", status);
 	otp_json_free(j);
 }
 
@@ -77,7 +77,11 @@ void otp_sms_twilio_verify(const struct otp_cfg *cfg, const struct otp_sms_req *
 	else
 		otp_buf_form(&form, "Channel",
 			     req->action == OTP_SMS_VERIFY_START_CALL ? "call" : "sms");
-	if (!url || form.failed || otp_twilio_post(cfg, url, form.p, form.len, &resp) != 0)
+	/* A check is never repeated once it may have arrived: if the first one was processed
+	 * (approved, so deleted), a repeat gets 404 and an approved code would read as denied. */
+	if (!url || form.failed ||
+	    otp_twilio_post(cfg, url, form.p, form.len,
+			    check ? OTP_HTTP_RETRY_UNSENT : OTP_HTTP_RETRY_UNPROCESSED, &resp) != 0)
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "out of memory or request too large");
 	else if (resp.fail != OTP_HTTP_OK)
 		otp_sms_transport_fail(res, &resp);
@@ -85,6 +89,11 @@ void otp_sms_twilio_verify(const struct otp_cfg *cfg, const struct otp_sms_req *
 		(check ? checked : started)(res, &resp);
 	else if (check && resp.status == 404)
 		denied_404(res, &resp);
+	else if (check && resp.held_back)
+		otp_sms_fail(res, OTP_SMS_K_UNAVAILABLE, resp.status, NULL,
+			     "HTTP %ld: the provider could not say whether the code is right; "
+			     "the check is not repeated (a repeat could deny an approved code)",
+			     resp.status);
 	else
 		otp_twilio_error(res, &resp);
 	otp_http_resp_free(&resp);

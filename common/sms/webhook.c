@@ -5,6 +5,7 @@
  * after "whsec_" in webhook_secret. 2xx is success.
  */
 #include "provider.h"
+#include "webhook.h"
 #include "http.h"
 #include "jsonio.h"
 #include "secmem.h"
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #define KEY_MAX 256
+#define KEY_MIN 24 /* bytes: the Standard Webhooks minimum */
 
 /* "whsec_" + base64 (the prefix is optional) to key bytes; -1 if it is not base64. */
 static int decode_secret(const char *secret, unsigned char *key)
@@ -37,8 +39,23 @@ static int decode_secret(const char *secret, unsigned char *key)
 	return len > 0 ? len : -1;
 }
 
+/* Why webhook_secret cannot sign, or NULL when it can. */
+const char *otp_webhook_secret_problem(const char *secret)
+{
+	unsigned char key[KEY_MAX];
+	int len = decode_secret(secret, key);
+
+	otp_wipe(key, sizeof(key));
+	if (len < 0)
+		return "webhook_secret must be whsec_ followed by base64";
+	if (len < KEY_MIN)
+		return "webhook_secret is too short: its key must be at least 24 bytes (32 "
+		       "base64 characters after whsec_), as Standard Webhooks requires";
+	return NULL;
+}
+
 /* sig = "v1," + base64 HMAC-SHA256. Returns 0 or -1. */
-static int sign(const char *secret, const char *id, const char *ts, const char *body,
+int otp_webhook_sign(const char *secret, const char *id, const char *ts, const char *body,
 		char *sig, size_t cap)
 {
 	unsigned char key[KEY_MAX], mac[EVP_MAX_MD_SIZE];
@@ -69,6 +86,27 @@ static int sign(const char *secret, const char *id, const char *ts, const char *
 	otp_wipe(mac, sizeof(mac));
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(m);
+	return rc;
+}
+
+int otp_webhook_headers(const char *secret, const char *body, char id[40], char h_id[64],
+			char h_ts[64], char h_sig[160])
+{
+	unsigned char rnd[16];
+	char ts[32], sig[128];
+	int rc;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return -1;
+	memcpy(id, "msg_", 5);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(id + 4 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	snprintf(h_id, 64, "webhook-id: %s", id);
+	snprintf(h_ts, 64, "webhook-timestamp: %s", ts);
+	rc = otp_webhook_sign(secret, id, ts, body, sig, sizeof(sig));
+	if (rc == 0)
+		snprintf(h_sig, 160, "webhook-signature: %s", sig);
 	return rc;
 }
 
@@ -126,9 +164,11 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	snprintf(h_id, sizeof(h_id), "webhook-id: %s", id);
 	snprintf(h_ts, sizeof(h_ts), "webhook-timestamp: %s", ts);
 	if (cfg->webhook_secret) {
-		if (sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
-				     "webhook_secret must be whsec_ followed by base64");
+		const char *why = otp_webhook_secret_problem(cfg->webhook_secret);
+
+		if (why || otp_webhook_sign(cfg->webhook_secret, id, ts, body, sig, sizeof(sig)) != 0) {
+			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "%s",
+				     why ? why : "webhook_secret: cannot sign");
 			otp_free_str(body);
 			return;
 		}
@@ -138,6 +178,9 @@ void otp_sms_webhook(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	struct otp_http_req hr = {
 		.url = cfg->webhook_url, .content_type = "application/json", .body = body,
 		.body_len = strlen(body), .bearer = cfg->webhook_token, .headers = headers,
+		/* 429/5xx are retryable by the webhook contract; webhook-id lets the receiver
+		 * drop a copy. */
+		.retry = OTP_HTTP_RETRY_UNPROCESSED,
 	};
 	if (otp_sms_post(cfg, &hr, &resp, res))
 		replied(res, &resp, id);

@@ -15,6 +15,9 @@ CREDS = {
     "aws_key": "AKIAMOCKKEY000000001",
     "aws_secret": "aws-secret-6c0f2b8e9d1a4e57b3c2",
     "region": "eu-west-1",
+    # Twilio API key: SK + 32 hex as the Basic user, its secret as the password.
+    "twilio_key_sid": "SK" + "5a5b5c5d5e5f6061" * 2,
+    "twilio_key_secret": "keysecret-8e1f3b7c2d9a4e06a5b1",
     "webhook_token": "hook-bearer-51e0c3a9d7b24f86",
     # Standard Webhooks secret: "whsec_" + base64 of the key bytes.
     "webhook_secret": "whsec_" + base64.b64encode(b"mock webhook signing key 0123456").decode(),
@@ -37,9 +40,11 @@ class Request:
             self.errors.append(msg)
         return cond
 
-    def basic(self, user, password):
-        want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        if self.headers.get("authorization") != want:
+    def basic(self, user, password, *alternatives):
+        """Basic user:password, or one of the (user, password) alternatives."""
+        pairs = [(user, password), *alternatives]
+        wants = ["Basic " + base64.b64encode(f"{u}:{p}".encode()).decode() for u, p in pairs]
+        if self.headers.get("authorization") not in wants:
             self.auth_failed = True
             self.errors.append("basic auth")
 

@@ -10,7 +10,9 @@ one JSON line in --record. The control dir steers the replies:
   D/queue    JSON list of scenarios, one taken per request; empty: D/default or "ok"
   D/default  a scenario for when the queue is empty
   D/creds.json  credentials to expect (defaults: mock_common.CREDS)
-Scenarios: ok 500 502 503 429 429-long invalid auth garbage hang big throttle.
+Scenarios: ok 500 502 503 429 429-long invalid auth garbage hang big throttle geo echo,
+processed-502 processed-503 (Twilio Verify: the check is processed, then a gateway error),
+part-fail (Vonage: the last part of a long text refused).
 Stdlib only, so C tests can start it too (--daemon).
 """
 import argparse
@@ -40,6 +42,7 @@ ROUTES = [
     (r"/sms/json", mock_routes.Vonage),
     (r"/", mock_sns_webhook.Sns),
     (r"/hook(/.*)?", mock_sns_webhook.Webhook),
+    (r"/plivo-answer", mock_routes.PlivoAnswer),
 ]
 
 
@@ -62,6 +65,14 @@ def reply_for(p, req, m):
         return p.error(req, "auth", p.auth_status)
     if s == "throttle":  # Vonage: status "1" inside an HTTP 200
         return p.error(req, "throttle", 429)
+    if s == "geo":
+        return p.error(req, "geo", 403)
+    if s in ("processed-502", "processed-503"):
+        return p.processed_then(req, m, int(s[-3:]))
+    if s == "part-fail":
+        return p.last_part_fails(req, m)
+    if s == "echo":
+        return p.error(req, "echo", 400)
     if s == "garbage":
         return p.ok_status, GARBAGE
     if s == "big":

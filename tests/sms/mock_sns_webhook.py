@@ -17,8 +17,13 @@ def _hmac(key, msg):
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def check_sigv4(req, key_id, secret, region, service):
-    """Recompute the AWS Signature Version 4 of req; returns (ok, why)."""
+def check_sigv4(req, key_id, secret, region, service, session_token=None):
+    """Recompute the AWS Signature Version 4 of req as AWS does; returns (ok, why).
+
+    The canonical request is built only from the headers that SignedHeaders names, and a
+    named header that the request does not carry is an error (AWS: "'expect' is named as a
+    SignedHeader, but it does not exist"), never an empty value. Temporary credentials need
+    X-Amz-Security-Token, equal to the session token and covered by the signature."""
     m = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=([^/]+)/([0-9]{8})/([^/]+)/([^/]+)/"
                      r"aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})",
                      req.headers.get("authorization", ""))
@@ -33,9 +38,20 @@ def check_sigv4(req, key_id, secret, region, service):
     if abs(calendar.timegm(time.strptime(amzdate, "%Y%m%dT%H%M%SZ")) - time.time()) > 300:
         return False, "x-amz-date too far from now"
     names = signed.split(";")
+    if names != sorted(set(names)):
+        return False, "SignedHeaders not sorted or with a name twice"
     if "host" not in names or "x-amz-date" not in names:
         return False, "host and x-amz-date must be signed"
-    canon_headers = "".join(f"{h}:{' '.join(req.headers.get(h, '').split())}\n" for h in names)
+    for h in names:
+        if h not in req.headers:
+            return False, f"'{h}' is named as a SignedHeader, but it does not exist"
+    token = req.headers.get("x-amz-security-token")
+    if session_token is not None or token is not None:
+        if token != session_token:
+            return False, "X-Amz-Security-Token missing or not the session token"
+        if "x-amz-security-token" not in names:
+            return False, "X-Amz-Security-Token is not signed"
+    canon_headers = "".join(f"{h}:{' '.join(req.headers[h].split())}\n" for h in names)
     query = "&".join(sorted(req.query.split("&"))) if req.query else ""
     creq = "\n".join([req.method, req.path, query, canon_headers, signed,
                       hashlib.sha256(req.body).hexdigest()])
@@ -49,18 +65,44 @@ def check_sigv4(req, key_id, secret, region, service):
     return (True, "ok") if hmac.compare_digest(want, sig) else (False, "signature mismatch")
 
 
+ATTR = "MessageAttributes.entry.%d."
+ATTR_FIELDS = {ATTR % i + k for i in (1, 2, 3)
+               for k in ("Name", "Value.DataType", "Value.StringValue")}
+SMS_ATTRS = {"AWS.SNS.SMS.SMSType": {"Transactional", "Promotional"},
+             "AWS.SNS.SMS.SenderID": None, "AWS.SNS.SMS.MaxPrice": None}
+
+
+def sms_attributes(req, f):
+    """MessageAttributes.entry.N.* as SNS reads them: numbered from 1 without gaps, each
+    with Name, Value.DataType and Value.StringValue; returns {name: value}."""
+    out, i = {}, 1
+    while ATTR % i + "Name" in f:
+        name, dtype = f[ATTR % i + "Name"], f.get(ATTR % i + "Value.DataType")
+        value = f.get(ATTR % i + "Value.StringValue")
+        req.need(name in SMS_ATTRS and name not in out, "attribute name " + name)
+        req.need(dtype == "String" and value, "attribute value " + name)
+        allowed = SMS_ATTRS.get(name)
+        req.need(allowed is None or value in allowed, "attribute value " + name)
+        out[name] = value
+        i += 1
+    req.need(not any(k.startswith(ATTR % i) for k in f), "attribute numbering")
+    return out
+
+
 class Sns:
     name, ok_status, ctype = "sns", 200, "text/xml"
     invalid_status, auth_status = 400, 403
 
     def validate(self, req, m):
         c = req.creds
-        f = req.parse_form({"Action", "Version", "PhoneNumber", "Message"})
+        f = req.parse_form({"Action", "Version", "PhoneNumber", "Message", *ATTR_FIELDS})
         req.need(f.get("Action") == "Publish", "Action")
         req.need(f.get("Version") == "2010-03-31", "Version")
         req.need(E164.fullmatch(f.get("PhoneNumber", "")), "PhoneNumber not E.164")
         req.need(f.get("Message"), "Message")
-        ok, why = check_sigv4(req, c["aws_key"], c["aws_secret"], c["region"], "sns")
+        req.notes["sms_attributes"] = sms_attributes(req, f)
+        ok, why = check_sigv4(req, c["aws_key"], c["aws_secret"], c["region"], "sns",
+                              c.get("aws_session_token"))
         req.notes["sigv4"] = why
         if not ok:
             req.auth_failed = True

@@ -114,6 +114,27 @@ class Contract(SenderTest):
         self.assertExit(res, 0)
         self.assertEqual(len(seen), 1)
 
+    def test_plain_http_loopback_only(self):
+        for base in ("http://192.0.2.1:9", "http://10.0.0.1", "http://example.com",
+                     "http://127.0.0.1.example.com", "http://[::ffff:127.0.0.1]",
+                     "http://localhost.example.com"):
+            with self.subTest(base):
+                res = run_sender(self.twilio_conf(api_base=base, allow_insecure_http="yes"),
+                                 "send", FIELDS)
+                self.assertExit(res, 5, "config")
+                self.assertIn("only for 127.0.0.0/8", res.line)
+                self.assertLess(res.elapsed, 2)  # refused, not tried
+        mock = Mock(self.tmp, self.pki, cert=None)
+        try:
+            for host in ("localhost", "127.0.0.1"):
+                with self.subTest(host):
+                    url = mock.url.replace("127.0.0.1", host)
+                    res = run_sender(self.twilio_conf(api_base=url, allow_insecure_http="yes"),
+                                     "send", FIELDS)
+                    self.assertExit(res, 0)
+        finally:
+            mock.stop()
+
     def test_connection_refused_retried(self):
         res = run_sender(self.twilio_conf(api_base="https://127.0.0.1:9"), "send", FIELDS)
         self.assertExit(res, 4, "unavailable")

@@ -79,7 +79,7 @@ class Matrix(SenderTest):
     def test_wrong_credentials_checked_by_mock(self):
         key = "webhook_secret" if self.provider == "webhook" else (
             "api_key" if self.provider == "telnyx" else "auth_token")
-        wrong = "whsec_" + "d3Jvbmcga2V5IHdyb25nIGtleQ==" if key == "webhook_secret" else "wrong"
+        wrong = "whsec_" + "d3Jvbmcga2V5IHdyb25nIGtleSB3cm9uZyBrZXkhISE=" if key == "webhook_secret" else "wrong"
         res = self.send(**{key: wrong})
         self.assertExit(res, 2, "auth")
         self.assertEqual(self.seen()[0]["errors"] != [], True)

@@ -3,6 +3,7 @@
 outcomes: Twilio calls and Messaging Services, Twilio Verify approve/deny/gone, Plivo calls,
 Vonage status codes, SNS SigV4, webhook signatures."""
 import base64
+import json
 import os
 import re
 import sys
@@ -15,6 +16,13 @@ from mocklib import (CODE, CREDS, MESSAGE, TO, SenderTest, provider_opts,  # noq
 
 
 class Providers(SenderTest):
+    def mock_creds(self, **extra):
+        """The mock expects these credentials too, until the test ends."""
+        path = os.path.join(self.mock.control, "creds.json")
+        with open(path, "w") as f:
+            json.dump(extra, f)
+        self.addCleanup(os.unlink, path)
+
     def run_p(self, provider, action=None, fields=None, **opts):
         act, flds = send_fields(provider)
         conf_opts = provider_opts(provider, self.mock.url)
@@ -58,6 +66,81 @@ class Providers(SenderTest):
         self.assertEqual(r["form"]["Twiml"], '<Response><Say loop="2">Your code is '
                          '4 9 3 8 1 7</Say></Response>')
         self.assertEqual(r["say"], "Your code is 4 9 3 8 1 7")
+
+    def test_twilio_api_key(self):
+        res = self.run_p("twilio", auth_token=None, api_key_sid=CREDS["twilio_key_sid"],
+                         api_key_secret=CREDS["twilio_key_secret"])
+        self.assertExit(res, 0)
+        r = self.one()
+        self.assertEqual(r["twilio_auth"], "api_key")
+        self.assertEqual(r["path"], f"/2010-04-01/Accounts/{CREDS['account_sid']}/Messages.json")
+        self.assertNotIn(CREDS["twilio_key_secret"], res.out)
+
+    def test_twilio_api_key_verify(self):
+        res = self.run_p("twilio-verify", auth_token=None, api_key_sid=CREDS["twilio_key_sid"],
+                         api_key_secret=CREDS["twilio_key_secret"])
+        self.assertExit(res, 0)
+        self.assertEqual(self.one()["twilio_auth"], "api_key")
+
+    def test_twilio_api_key_settings_checked(self):
+        for opts in ({"api_key_sid": CREDS["twilio_key_sid"]},
+                     {"api_key_secret": CREDS["twilio_key_secret"]},
+                     {"api_key_sid": "AC" + "0" * 32, "api_key_secret": "x" * 20},
+                     {"auth_token": None}):
+            with self.subTest(opts):
+                self.assertExit(self.run_p("twilio", **opts), 5, "config")
+        self.assertEqual(self.seen(), [])
+
+    def test_twilio_geo_blocked(self):
+        res = self.run_p("twilio", fields={"to": "+15005550003", "code": CODE, "message": "x"})
+        self.assertExit(res, 2, "geo_blocked")
+        self.assertEqual(res.fields["code"], "21408")
+
+    def test_verify_geo_403(self):
+        self.mock.push("geo")
+        res = self.verify("verify-start")
+        self.assertExit(res, 2, "geo_blocked")
+        self.assertEqual((res.fields["status"], res.fields["code"]), ("403", "60605"))
+        self.assertNotIn(TO, res.line)
+
+    def test_error_text_masked_before_cut(self):
+        """The mock echoes the number and then the auth token across the 159-character
+        cut: neither the token's first part nor the number may reach the log line."""
+        self.mock.push("echo")
+        res = self.run_p("twilio")
+        self.assertExit(res, 2, "rejected")
+        detail = res.line.split(" detail=", 1)[1]
+        self.assertEqual(len(detail), 159)
+        token = CREDS["auth_token"]
+        for k in range(4, len(token)):
+            self.assertFalse(detail.endswith(token[:k]), res.line)
+        self.assertIn("+1******4567", detail)
+        self.assertNotIn(TO, res.line)
+        self.assertNotIn(TO[1:], res.line)
+
+    def test_verify_check_not_repeated(self):
+        """A check a gateway answered 502/503 may have been processed (approved, so gone):
+        never repeated, since the repeat would turn the approval into a 404 "denied"."""
+        for scenario in ("processed-502", "processed-503", "502"):
+            with self.subTest(scenario):
+                self.assertExit(self.verify("verify-start"), 0)
+                code = self.one()["verify_code"]
+                self.since = self.mock.mark()
+                self.mock.push(scenario, "ok", "ok")
+                res = self.verify("verify-check", code)
+                self.assertExit(res, 3, "unavailable")
+                self.assertIn("could not say", res.line)
+                self.assertEqual(len(self.seen()), 1, self.seen())
+                self.since = self.mock.mark()
+                if scenario == "502":  # not processed: the code is still good
+                    self.assertExit(self.verify("verify-check", code), 0)
+                    self.since = self.mock.mark()
+
+    def test_verify_check_retried_when_unsent(self):
+        res = self.run_p("twilio-verify", "verify-check", {"to": TO, "code": CODE},
+                         api_base="https://127.0.0.1:9")
+        self.assertExit(res, 4, "unavailable")
+        self.assertIn("after 3 tries", res.line)
 
     def test_twilio_call_needs_from(self):
         opts = provider_opts("twilio", self.mock.url)
@@ -105,6 +188,20 @@ class Providers(SenderTest):
         self.assertExit(res, 5, "config")
         self.assertEqual(self.seen(), [])
 
+    def test_telnyx_profile_with_alphanumeric_from(self):
+        profile = "4001767e-ce0f-4cae-9d5f-0d5e636e7809"
+        self.assertExit(self.run_p("telnyx", **{"from": "PAMOTP"},
+                                   messaging_service_sid=profile), 0)
+        self.assertEqual(self.one()["json"], {"to": TO, "from": "PAMOTP", "text": MESSAGE,
+                                              "messaging_profile_id": profile})
+
+    def test_telnyx_profile_alone(self):
+        profile = "4001767e-ce0f-4cae-9d5f-0d5e636e7809"
+        self.assertExit(self.run_p("telnyx", **{"from": None},
+                                   messaging_service_sid=profile), 0)
+        self.assertEqual(self.one()["json"], {"to": TO, "text": MESSAGE,
+                                              "messaging_profile_id": profile})
+
     def test_telnyx(self):
         self.assertExit(self.run_p("telnyx"), 0)
         r = self.one()
@@ -119,13 +216,33 @@ class Providers(SenderTest):
         self.assertEqual(r["json"], {"src": "+15550002222", "dst": TO, "text": MESSAGE})
 
     def test_plivo_call(self):
+        """The code goes to the answer server in a signed hand-off; Plivo's call (and so
+        its call record) only carries a one-time reference."""
         res = self.run_p("plivo", "call", {"to": TO, "code": CODE})
         self.assertExit(res, 0)
-        r = self.one()
-        self.assertTrue(r["path"].endswith("/Call/"))
-        url = urllib.parse.urlsplit(r["json"]["answer_url"])
-        self.assertEqual(urllib.parse.parse_qs(url.query), {"code": [CODE]})
-        self.assertEqual(r["json"]["answer_method"], "GET")
+        seen = self.seen()
+        self.assertEqual([r["path"] for r in seen],
+                         ["/plivo-answer", f"/v1/Account/{CREDS['plivo_auth_id']}/Call/"], seen)
+        hand, call = seen
+        self.assertEqual(hand["errors"], [])
+        self.assertIs(hand["signature_valid"], True)
+        self.assertEqual(call["errors"], [])
+        self.assertEqual(call["answer_code"], CODE)
+        self.assertNotIn(CODE, call["body"])
+        url = urllib.parse.urlsplit(call["json"]["answer_url"])
+        self.assertEqual(list(urllib.parse.parse_qs(url.query)), ["ref"])
+        self.assertEqual(call["json"]["answer_method"], "POST")
+
+    def test_plivo_call_hand_off_refused(self):
+        self.mock.push("500")
+        res = self.run_p("plivo", "call", {"to": TO, "code": CODE})
+        self.assertExit(res, 3, "unavailable")
+        self.assertEqual([r["path"] for r in self.seen()], ["/plivo-answer"])
+
+    def test_plivo_call_needs_signing_key(self):
+        self.assertExit(self.run_p("plivo", "call", {"to": TO, "code": CODE},
+                                   webhook_secret=None), 5, "config")
+        self.assertEqual(self.seen(), [])
 
     def test_plivo_call_needs_answer_url(self):
         opts = provider_opts("plivo", self.mock.url)
@@ -138,6 +255,19 @@ class Providers(SenderTest):
         f = self.one()["form"]
         self.assertEqual(f, {"api_key": CREDS["vonage_key"], "api_secret": CREDS["auth_token"],
                              "from": "PAMOTP", "to": TO[1:], "text": MESSAGE})
+
+    def test_vonage_long_text_all_parts(self):
+        fields = {"to": TO, "code": CODE, "message": MESSAGE + " " + "x" * 300}
+        self.assertExit(self.run_p("vonage", fields=fields), 0)
+        self.assertEqual(self.one()["parts"], 3)
+
+    def test_vonage_failed_later_part_fails(self):
+        fields = {"to": TO, "code": CODE, "message": MESSAGE + " " + "x" * 300}
+        self.mock.push("part-fail")
+        res = self.run_p("vonage", fields=fields)
+        self.assertExit(res, 2, "rejected")
+        self.assertEqual(res.fields["code"], "9")
+        self.assertIn("part 3 of 3", res.line)
 
     def test_vonage_unicode(self):
         fields = {"to": TO, "code": CODE, "message": "Dein Code: 493817 – grüß"}
@@ -158,10 +288,30 @@ class Providers(SenderTest):
         self.assertExit(res, 0)
         r = self.one()
         self.assertEqual(r["sigv4"], "ok")
-        self.assertEqual(r["form"], {"Action": "Publish", "Version": "2010-03-31",
-                                     "PhoneNumber": TO, "Message": MESSAGE})
+        self.assertEqual({k: v for k, v in r["form"].items()
+                          if not k.startswith("MessageAttributes.")},
+                         {"Action": "Publish", "Version": "2010-03-31", "PhoneNumber": TO,
+                          "Message": MESSAGE})
+        self.assertEqual(r["sms_attributes"], {"AWS.SNS.SMS.SMSType": "Transactional"})
+        signed = re.search(r"SignedHeaders=([a-z0-9;-]+)", r["headers"]["Authorization"])[1]
+        self.assertNotIn("expect", signed.split(";"))
         self.assertIn(f"Credential={CREDS['aws_key']}/", r["headers"]["Authorization"])
         self.assertIn(f"/{CREDS['region']}/sns/aws4_request", r["headers"]["Authorization"])
+
+    def test_sns_session_token(self):
+        """Temporary credentials: X-Amz-Security-Token sent and signed (the mock checks)."""
+        token = "IQoJb3JpZ2luX2VjEMockSessionToken" + "A" * 300 + "=="
+        self.mock_creds(aws_session_token=token)
+        res = self.run_p("sns", session_token=token)
+        self.assertExit(res, 0)
+        self.assertNotIn(token, res.out)
+        r = self.one()
+        self.assertEqual(r["sigv4"], "ok")
+        self.assertIn("x-amz-security-token", r["headers"]["Authorization"])
+
+    def test_sns_session_token_missing(self):
+        self.mock_creds(aws_session_token="IQoJb3JpZ2luX2VjEMockSessionToken")
+        self.assertExit(self.run_p("sns"), 2, "auth")
 
     def test_sns_invalid_number_code(self):
         self.mock.push("invalid")
@@ -191,8 +341,19 @@ class Providers(SenderTest):
         self.assertExit(self.run_p("webhook", webhook_secret="whsec_not*base64"), 5, "config")
         self.assertEqual(self.seen(), [])
 
+    def test_webhook_short_key_refused(self):
+        for key in (b"k" * 16, b"k" * 23):
+            with self.subTest(len(key)):
+                res = self.run_p("webhook", webhook_secret="whsec_" + base64.b64encode(key).decode())
+                self.assertExit(res, 5, "config")
+                self.assertIn("at least 24 bytes", res.line)
+        self.assertEqual(self.seen(), [])
+        ok = "whsec_" + base64.b64encode(b"k" * 24).decode()
+        self.mock_creds(webhook_secret=ok)
+        self.assertExit(self.run_p("webhook", webhook_secret=ok), 0)
+
     def test_webhook_wrong_key_fails_mock_check(self):
-        other = "whsec_" + base64.b64encode(b"another key").decode()
+        other = "whsec_" + base64.b64encode(b"another key, 32 bytes long......").decode()
         self.assertExit(self.run_p("webhook", webhook_secret=other), 2, "auth")
         self.assertIs(self.seen()[0]["signature_valid"], False)
 
