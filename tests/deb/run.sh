@@ -26,11 +26,13 @@ fi
 
 tmp=$(mktemp -d /tmp/pam_otp_deb.XXXXXX)
 installed=no
+svc=  # a PAM service file this script made, removed at exit
 cleanup() {
 	if [ "$installed" = yes ]; then
 		apt-get purge -y -qq $pkg >/dev/null 2>&1 || dpkg --purge $pkg >/dev/null 2>&1
 	fi
 	rm -rf "$tmp"
+	[ -z "$svc" ] || rm -f "$svc"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -55,7 +57,7 @@ step "dpkg-buildpackage -b -us -uc"
 t0=$SECONDS
 (cd "$tmp/src" && dpkg-buildpackage -b -us -uc) >"$tmp/build.log" 2>&1 ||
 	{ tail -n 60 "$tmp/build.log"; fail "dpkg-buildpackage failed"; }
-echo "built in $((SECONDS - t0)) s:" $(cd "$tmp" && ls ./*.deb ./*.changes ./*.buildinfo)
+echo "built in $((SECONDS - t0)) s: $(cd "$tmp" && ls ./*.deb ./*.changes ./*.buildinfo | tr '\n' ' ')"
 grep -E '(^|: )(warning|WARNING)' "$tmp/build.log" | grep -v 'running with root' | sed 's/^/  build: /'
 deb=$(ls "$tmp"/${pkg}_*.deb) && [ -f "$deb" ] || fail "no ${pkg}_*.deb was built"
 changes=$(ls "$tmp"/*.changes) || fail "no .changes was built"
@@ -108,9 +110,18 @@ if [ $arc -ne 0 ]; then
 fi
 grep -q . "$tmp/summary" && ! grep -qv ' PASS$' "$tmp/summary" || fail "autopkgtest: not every test passed"
 
-step "apt-get purge $pkg"
-apt-get purge -y -qq $pkg >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log"; fail "apt-get purge failed"; }
+step "apt-get purge $pkg, with a PAM service still naming the module"
+# prerm warns about it (debian/libpam-otp.prerm); the service file is ours, removed below.
+[ ! -e /etc/pam.d/pam-otp-deb-check ] || fail "/etc/pam.d/pam-otp-deb-check exists already"
+svc=/etc/pam.d/pam-otp-deb-check
+echo 'auth required pam_otp.so' >"$svc"
+apt-get purge -y -qq $pkg >"$tmp/purge.log" 2>&1
+prc=$?
+rm -f "$svc"
+[ $prc -eq 0 ] || { cat "$tmp/purge.log"; fail "apt-get purge failed"; }
 installed=no
+tr -d '\r' <"$tmp/purge.log" | grep -F 'libpam-otp:' | tee "$tmp/prerm.log" | sed 's/^/  /'  # apt ends lines with \r\n
+grep -qxF "libpam-otp:   $svc" "$tmp/prerm.log" || fail "prerm did not name $svc, which still uses pam_otp.so"
 dpkg -L $pkg >/dev/null 2>&1 && fail "dpkg -L $pkg still works after the purge"
 dpkg-query -W -f='${Status}' $pkg 2>/dev/null | grep -qv '^unknown ok not-installed$' &&
 	fail "dpkg still knows $pkg: $(dpkg-query -W -f='${Status}' $pkg)"
