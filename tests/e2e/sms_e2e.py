@@ -62,8 +62,11 @@ def run(env, Sshd, login, expect, key):
     mock = mocklib.Mock(env.root, pki)
     env.procs.append(mock.proc)
     try:
+        # The host-wide cap has its own tests (tests/pam/test_sms_guard); here it is off so
+        # that the test writes no state under /var/lib.
         opts = {"ca_file": pki["ca"], "timeout": 5, "connect_timeout": 2,
-                "sms_min_interval": 0, "issuer": "e2e.example"}
+                "sms_min_interval": 0, "issuer": "e2e.example", "sms_countries": "1",
+                "sms_max_per_day_host": 0}
         opts.update(mocklib.provider_opts("twilio", mock.url))
         conf = mocklib.write_conf(env.path("pam_otp.conf"), **opts)
         os.chown(conf, 0, 0)
