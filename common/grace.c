@@ -103,3 +103,8 @@ int otp_grace_record(struct otp_record *rec, const char *user, const char *servi
 	rec->grace_count = keep;
 	return OTP_OK;
 }
+
+bool otp_grace_applies(unsigned grace_period, bool grace_local, const char *rhost)
+{
+	return grace_period > 0 && (rhost[0] || grace_local);
+}

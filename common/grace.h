@@ -12,6 +12,12 @@
 #include "otpfile.h"
 
 /*
+ * May a grace period apply to a login from rhost ("" when local)? Only when grace_period is
+ * set, and for a local login only with grace_local.
+ */
+bool otp_grace_applies(unsigned grace_period, bool grace_local, const char *rhost);
+
+/*
  * Does rec hold an unexpired, authentic grace entry for (user, service, rhost) that ends at
  * most max_seconds (the current grace_period) from now? Longer ones are ignored.
  */

@@ -250,3 +250,16 @@ out:
 	EVP_PKEY_free(eph);
 	return rc;
 }
+
+const struct otp_hostkey *otp_hostkey_find(struct otp_hostkey *const *keys, unsigned n,
+					   const uint8_t keyid[OTP_SEAL_KEYID_LEN])
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t id[OTP_SEAL_KEYID_LEN];
+
+		otp_hostkey_id(keys[i], id);
+		if (memcmp(id, keyid, sizeof(id)) == 0)
+			return keys[i];
+	}
+	return NULL;
+}

@@ -34,6 +34,9 @@ int otp_hostkey_from_pem(const char *pem, size_t len, int private_key, struct ot
 void otp_hostkey_free(struct otp_hostkey *key);
 /* The key id a sealed secret names. */
 void otp_hostkey_id(const struct otp_hostkey *key, uint8_t id[OTP_SEAL_KEYID_LEN]);
+/* Of keys[0..n), the one a sealed secret with keyid names; NULL when none. */
+const struct otp_hostkey *otp_hostkey_find(struct otp_hostkey *const *keys, unsigned n,
+					   const uint8_t keyid[OTP_SEAL_KEYID_LEN]);
 
 /* Seal secret for (user, path) to pub. */
 int otp_seal(const struct otp_hostkey *pub, const char *user, const char *path,

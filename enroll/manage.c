@@ -7,23 +7,19 @@
 #include "err.h"
 #include "secmem.h"
 #include "smscode.h"
+#include "store.h"
 #include "verify.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int parse_text(struct ctx *c, const char *buf, size_t len, struct otp_record *rec)
+static int damaged(struct ctx *c, int rc, const struct otp_parse_error *perr)
 {
-	struct otp_parse_error perr;
-	int rc = otp_record_parse(buf, len, rec, &perr);
-
-	if (rc == OTP_OK)
-		return EXIT_OK;
-	if (perr.line)
-		say("%s line %u: %s", c->path, perr.line, perr.reason);
+	if (perr->line)
+		say("%s line %u: %s", c->path, perr->line, perr->reason);
 	else
-		say("%s: %s", c->path, perr.reason[0] ? perr.reason : otp_strerror(rc));
+		say("%s: %s", c->path, perr->reason[0] ? perr->reason : otp_strerror(rc));
 	say("the file is damaged; 'otp-enroll --force' enrolls again from scratch");
 	return EXIT_FAIL;
 }
@@ -37,6 +33,7 @@ static int not_enrolled(const struct ctx *c)
 
 int read_record(struct ctx *c, struct otp_record *rec)
 {
+	struct otp_parse_error perr;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc = otp_file_read(&c->file, &buf, &len);
@@ -48,47 +45,30 @@ int read_record(struct ctx *c, struct otp_record *rec)
 		say("%s", file_why(c, rc));
 		return EXIT_FAIL;
 	}
-	rc = parse_text(c, buf, len, rec);
+	rc = otp_record_parse(buf, len, rec, &perr);
 	otp_secret_free(buf);
-	return rc;
+	return rc == OTP_OK ? EXIT_OK : damaged(c, rc, &perr);
 }
 
 int locked_update(struct ctx *c, int (*fn)(struct otp_record *rec, void *arg), void *arg)
 {
-	struct otp_locked lk = { .fd = -1 };
 	struct otp_record rec;
-	char *buf = NULL, *text = NULL;
-	size_t len = 0, tlen = 0;
-	int rc;
+	struct otp_txn t;
+	int rc = otp_txn_begin(&t, &c->file, c->cfg.lock_timeout, &rec);
 
-	otp_record_init(&rec);
-	rc = otp_file_lock(&c->file, c->cfg.lock_timeout, &lk);
-	if (rc == OTP_E_NOENT)
-		return not_enrolled(c);
+	if (rc == OTP_OK && (rc = fn(&rec, arg)) == OTP_OK)
+		rc = otp_txn_write(&t, &rec, 0);
 	if (rc == OTP_OK)
-		rc = otp_locked_read(&c->file, &lk, &buf, &len);
-	if (rc != OTP_OK) {
-		say("%s", file_why(c, rc));
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if ((rc = parse_text(c, buf, len, &rec)) != EXIT_OK)
-		goto out;
-	rc = fn(&rec, arg);
-	if (rc == OTP_OK)
-		rc = otp_record_format(&rec, &text, &tlen);
-	if (rc == OTP_OK)
-		rc = otp_file_replace(&c->file, &lk, text, tlen);
-	if (rc != OTP_OK) {
+		rc = EXIT_OK;
+	else if (rc == OTP_E_NOENT)
+		rc = not_enrolled(c);
+	else if (t.perr.reason[0])
+		rc = damaged(c, rc, &t.perr);
+	else {
 		say("cannot update %s: %s", c->path, file_why(c, rc));
 		rc = EXIT_FAIL;
 	}
-out:
-	otp_file_unlock(&lk);
-	if (buf) {
-		otp_secret_free(buf);
-	}
-	otp_free_str(text);
+	otp_txn_end(&t);
 	otp_record_clear(&rec);
 	return rc;
 }

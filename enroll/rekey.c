@@ -36,23 +36,12 @@ struct reseal_arg {
 	const char *user, *path;
 };
 
-static const struct otp_hostkey *key_for(const struct keys *k, const uint8_t *id)
-{
-	for (unsigned i = 0; i < k->npriv; i++) {
-		uint8_t kid[OTP_SEAL_KEYID_LEN];
-
-		otp_hostkey_id(k->priv[i], kid);
-		if (memcmp(kid, id, sizeof(kid)) == 0)
-			return k->priv[i];
-	}
-	return NULL;
-}
-
 /* Under the user's lock: open with the old key, seal to the new one. */
 static int reseal(struct otp_record *rec, void *arg)
 {
 	struct reseal_arg *a = arg;
-	const struct otp_hostkey *old = rec->sealed ? key_for(a->k, rec->seal.keyid) : NULL;
+	const struct otp_hostkey *old =
+		rec->sealed ? otp_hostkey_find(a->k->priv, a->k->npriv, rec->seal.keyid) : NULL;
 	uint8_t secret[OTP_SECRET_MAX];
 	size_t len = 0;
 	int rc;
@@ -96,7 +85,7 @@ static void one_user(const struct options *base, const char *name, const struct 
 	} else if (memcmp(rec.seal.keyid, k->pub_id, OTP_SEAL_KEYID_LEN) == 0) {
 		t->current++;
 		what = "already sealed to the current key";
-	} else if (!key_for(k, rec.seal.keyid)) {
+	} else if (!otp_hostkey_find(k->priv, k->npriv, rec.seal.keyid)) {
 		t->unknown++;
 		what = "sealed to a key that is neither the current nor the old one: not re-sealed";
 	} else if (dry) {

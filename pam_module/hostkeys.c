@@ -39,6 +39,8 @@ void hostkeys_free(struct module_ctx *ctx)
 
 int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
 {
+	const struct otp_hostkey *key;
+
 	if (!rec->sealed) {
 		if (rec->secret_len > 0 && ctx->cfg.seal == OTP_SEAL_REQUIRED) {
 			module_log(ctx, LOG_ERR, "%s holds a plain secret and seal=required: "
@@ -51,15 +53,11 @@ int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
 		module_log(ctx, LOG_ERR, "%s holds a sealed secret but seal=off", ctx->path);
 		return OTP_E_UNSAFE;
 	}
-	for (unsigned i = 0; i < ctx->nkeys; i++) {
-		uint8_t id[OTP_SEAL_KEYID_LEN];
-
-		otp_hostkey_id(ctx->keys[i], id);
-		if (memcmp(id, rec->seal.keyid, sizeof(id)) != 0)
-			continue;
-		if (otp_unseal(ctx->keys[i], ctx->user, ctx->path, &rec->seal, rec->secret,
-			       &rec->secret_len) == OTP_OK)
-			return OTP_OK;
+	key = otp_hostkey_find(ctx->keys, ctx->nkeys, rec->seal.keyid);
+	if (key && otp_unseal(key, ctx->user, ctx->path, &rec->seal, rec->secret,
+			      &rec->secret_len) == OTP_OK)
+		return OTP_OK;
+	if (key) {
 		module_log(ctx, LOG_ERR, "the sealed secret in %s does not open: tampered with, or "
 			   "sealed for another user or path", ctx->path);
 		return OTP_E_CRYPTO;
@@ -67,9 +65,4 @@ int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
 	module_log(ctx, LOG_ERR, "%s is sealed to a host key that is not available (%s)",
 		   ctx->path, ctx->nkeys ? "key rotated away?" : "no readable private key");
 	return OTP_E_CRYPTO;
-}
-
-bool grace_applies(const struct module_ctx *ctx)
-{
-	return ctx->cfg.grace_period > 0 && (ctx->rhost[0] || ctx->cfg.grace_local);
 }

@@ -47,8 +47,6 @@ void hostkeys_free(struct module_ctx *ctx);
 /* Open rec's sealed secret, or refuse a plain one under seal=required. Logs why not. */
 int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec);
 
-/* May a grace period apply to this login (enabled, and a remote host or grace_local)? */
-bool grace_applies(const struct module_ctx *ctx);
 
 /*
  * Read and parse the user's file without locking (before the prompt): OTP_OK, OTP_E_NOENT,

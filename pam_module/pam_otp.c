@@ -318,7 +318,7 @@ static int check_user(struct module_ctx *ctx, struct otp_record *rec,
 		otp_record_clear(rec);
 		return report(ctx, OTP_E_LOCKED, &out, rec);
 	}
-	if (grace_applies(ctx) &&
+	if (otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->rhost) &&
 	    otp_grace_valid(rec, ctx->user, ctx->service, ctx->rhost, module_now(),
 			    ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");

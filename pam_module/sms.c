@@ -404,7 +404,8 @@ int sms_remote_check(void *arg, const struct otp_record *rec, const char *code)
 	char input[512], line[256];
 	int status;
 
-	/* Only reached for a pending provider code, under the user's lock (one check at a time). */
+	/* Only reached for a pending provider code, after the attempt was counted and the
+	 * user's lock released (see userfile_verify). */
 	if (sender_input(ctx, rec->phone, code, NULL, input, sizeof(input)) != OTP_OK)
 		return OTP_E_INVAL;
 	status = sender_run(ctx, "verify-check", input, sender_deadline(ctx), line, sizeof(line));

@@ -28,7 +28,10 @@ bool sms_is_trigger(const struct module_ctx *ctx, const char *answer, enum sms_c
  */
 int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_t promptsz);
 
-/* otp_remote_check callback: ask the provider (twilio-verify) whether code is right. */
+/*
+ * Ask the provider (twilio-verify) whether code is right: OTP_OK approved, OTP_E_WRONG
+ * denied, another error (logged) if it could not say. Called without the user's lock.
+ */
 int sms_remote_check(void *ctx, const struct otp_record *rec, const char *code);
 
 #endif

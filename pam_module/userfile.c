@@ -6,6 +6,7 @@
 #include "privs.h"
 #include "secmem.h"
 #include "sms.h"
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,35 +34,39 @@ static int leave(struct module_ctx *ctx, struct privs *p, int rc)
 	return rc;
 }
 
-/*
- * as_root: privileges are not dropped, so the host keys can be read. They are read only for
- * a sealed record (a plain one costs no key lookup); the locked re-read after the prompt runs
- * as the user and relies on the keys loaded for the record read before it.
- */
-static int parse(struct module_ctx *ctx, const char *buf, size_t len, struct otp_record *rec,
-		 bool as_root)
+static void log_parse_error(struct module_ctx *ctx, int rc, const struct otp_parse_error *perr)
 {
-	struct otp_parse_error perr;
-	int rc = otp_record_parse(buf, len, rec, &perr);
-
 	if (rc == OTP_E_NOMEM)
 		module_log(ctx, LOG_CRIT, "out of memory");
-	else if (rc != OTP_OK && perr.line)
-		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr.line, perr.reason);
-	else if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr.reason);
-	if (rc == OTP_OK && rec->sealed) {
+	else if (perr->line)
+		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr->line, perr->reason);
+	else
+		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr->reason);
+}
+
+/*
+ * Open a sealed secret (or refuse a plain one under seal=required). as_root: privileges are
+ * not dropped, so the host keys can be read; they are read only for a sealed record (a plain
+ * one costs no key lookup). The locked re-read after the prompt runs as the user and relies
+ * on the keys loaded for the record read before it.
+ */
+static int open_secret(struct module_ctx *ctx, struct otp_record *rec, bool as_root)
+{
+	int rc;
+
+	if (rec->sealed) {
 		ctx->need_keys = true;
 		if (as_root)
 			hostkeys_load(ctx);
 	}
-	if (rc == OTP_OK && (rc = hostkeys_open_record(ctx, rec)) != OTP_OK)
+	if ((rc = hostkeys_open_record(ctx, rec)) != OTP_OK)
 		otp_record_clear(rec);
 	return rc;
 }
 
 int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 {
+	struct otp_parse_error perr;
 	struct privs p;
 	char *buf = NULL;
 	size_t len = 0;
@@ -80,39 +85,20 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 	rc = leave(ctx, &p, rc);
 	if (rc == OTP_E_NOENT)
 		return rc; /* the caller decides (nullok) and logs */
-	if (rc != OTP_OK) {
-		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
-	} else {
-		rc = parse(ctx, buf, len, rec, true);
-	}
-	if (buf) {
-		otp_secret_free(buf);
-	}
-	return rc;
-}
-
-static int write_back(struct module_ctx *ctx, struct otp_locked *lk, const struct otp_record *rec,
-		      unsigned flags)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc = otp_record_format(rec, &text, &len);
-
-	if (rc == OTP_OK)
-		rc = otp_file_replace_ex(&ctx->file, lk, text, len, flags);
 	if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path,
-			   ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
-	otp_free_str(text);
+		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+	else if ((rc = otp_record_parse(buf, len, rec, &perr)) != OTP_OK)
+		log_parse_error(ctx, rc, &perr);
+	else
+		rc = open_secret(ctx, rec, true);
+	otp_secret_free(buf);
 	return rc;
 }
 
-/* One locked read-modify-write: begin (lock, fresh read, parse), write_back..., end. */
+/* The store's transaction, entered with the user's file system identity for a home file. */
 struct txn {
-	struct otp_locked lk;
+	struct otp_txn t;
 	struct privs p;
-	char *buf;
-	size_t len;
 	bool entered;
 };
 
@@ -120,31 +106,36 @@ static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *r
 {
 	int rc;
 
-	*t = (struct txn){ .lk = { .fd = -1 } };
-	ctx->file.why[0] = '\0';
+	*t = (struct txn){ .t = { .lk = { .fd = -1 } } };
+	otp_record_init(rec);
 	if (ctx->need_keys)
 		hostkeys_load(ctx); /* still root here */
 	if ((rc = enter(ctx, &t->p)) != OTP_OK)
 		return rc;
 	t->entered = true;
-	rc = otp_file_lock(&ctx->file, ctx->cfg.lock_timeout, &t->lk);
-	if (rc == OTP_OK)
-		rc = otp_locked_read(&ctx->file, &t->lk, &t->buf, &t->len);
-	if (rc != OTP_OK) {
-		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
-		return rc;
-	}
 	/* The file may have changed since the prompt: decide on what is there now. */
-	return parse(ctx, t->buf, t->len, rec, false);
+	rc = otp_txn_begin(&t->t, &ctx->file, ctx->cfg.lock_timeout, rec);
+	if (rc != OTP_OK && t->t.perr.reason[0])
+		log_parse_error(ctx, rc, &t->t.perr);
+	else if (rc != OTP_OK)
+		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+	return rc == OTP_OK ? open_secret(ctx, rec, false) : rc;
+}
+
+static int txn_write(struct module_ctx *ctx, struct txn *t, const struct otp_record *rec,
+		     unsigned flags)
+{
+	int rc = otp_txn_write(&t->t, rec, flags);
+
+	if (rc != OTP_OK)
+		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path,
+			   ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+	return rc;
 }
 
 static int txn_end(struct module_ctx *ctx, struct txn *t, int rc)
 {
-	otp_file_unlock(&t->lk);
-	if (t->buf) {
-		otp_secret_free(t->buf);
-	}
-	t->buf = NULL;
+	otp_txn_end(&t->t);
 	return t->entered ? leave(ctx, &t->p, rc) : rc;
 }
 
@@ -159,7 +150,7 @@ int userfile_update(struct module_ctx *ctx, userfile_change_fn change, void *arg
 		int crc = change(ctx, after, arg, &dirty);
 
 		/* Nothing counts until it is on disk: a success we cannot record is a failure. */
-		rc = dirty ? write_back(ctx, &t.lk, after, 0) : OTP_OK;
+		rc = dirty ? txn_write(ctx, &t, after, 0) : OTP_OK;
 		if (rc == OTP_OK)
 			rc = crc;
 	}
@@ -176,7 +167,8 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 	int wrc;
 
 	/* A good code opens a grace period for this service and host, if enabled. */
-	if (rc == OTP_OK && grace_applies(ctx) && after->secret_len > 0 &&
+	if (rc == OTP_OK && after->secret_len > 0 &&
+	    otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->rhost) &&
 	    otp_grace_record(after, ctx->user, ctx->service, ctx->rhost, now,
 			     ctx->cfg.grace_period) != OTP_OK)
 		module_log(ctx, LOG_WARNING, "cannot record the grace period");
@@ -185,10 +177,10 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 		module_log(ctx, LOG_ERR, "cannot check the code: %s (counted as a failure)",
 			   otp_strerror(rc));
 	/* The success is recorded durably, or it is a failure (the one counted in step 1). */
-	wrc = out->dirty ? write_back(ctx, &t->lk, after, 0) : otp_file_sync(&ctx->file);
+	wrc = out->dirty ? txn_write(ctx, t, after, 0) : otp_txn_sync(&t->t);
 	if (wrc != OTP_OK) {
 		if (out->dirty)
-			otp_file_sync(&ctx->file);
+			otp_txn_sync(&t->t);
 		else
 			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path, ctx->file.why);
 		out->counted = true;
@@ -214,7 +206,7 @@ static int check_remote(struct module_ctx *ctx, const char *answer, const struct
 		return prc; /* logged by sms_remote_check; the failure stands */
 	if ((rc = txn_begin(ctx, &t, after)) == OTP_OK) {
 		rc = otp_attempt_remote(after, prc == OTP_OK, expiry, module_now(), out);
-		if (rc == OTP_OK && (rc = write_back(ctx, &t.lk, after, 0)) != OTP_OK)
+		if (rc == OTP_OK && (rc = txn_write(ctx, &t, after, 0)) != OTP_OK)
 			out->counted = true;
 	}
 	return txn_end(ctx, &t, rc);
@@ -244,7 +236,7 @@ int userfile_verify(struct module_ctx *ctx, const char *answer, struct otp_outco
 	 * the same time, whatever was typed. Not yet fsynced for a power loss: the write after the
 	 * check (or the directory fsync) does that; a kill cannot undo a rename.
 	 */
-	if ((rc = write_back(ctx, &t.lk, after, OTP_REPLACE_DEFER_SYNC)) != OTP_OK) {
+	if ((rc = txn_write(ctx, &t, after, OTP_REPLACE_DEFER_SYNC)) != OTP_OK) {
 		module_log(ctx, LOG_ERR, "cannot record the attempt: refused without checking it");
 		return txn_end(ctx, &t, rc);
 	}
