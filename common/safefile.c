@@ -1,5 +1,6 @@
 #include "safefile.h"
 #include "err.h"
+#include "monotime.h"
 #include "secmem.h"
 
 #include <errno.h>
@@ -245,14 +246,6 @@ int otp_file_read(struct otp_file *f, char **buf, size_t *len)
 	return rc;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void sleep_us(long us)
 {
 	struct timespec ts = { us / 1000000L, (us % 1000000L) * 1000L };
@@ -267,7 +260,7 @@ static void sleep_us(long us)
  * lock about one fsync'd replace (~1 ms), so the pause starts at 100 us and stays short:
  * a long one only adds latency under contention, and a failed try costs one system call.
  */
-static int lock_until(struct otp_file *f, int fd, long deadline)
+static int lock_until(struct otp_file *f, int fd, int64_t deadline)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	long pause_us = 100;
@@ -278,7 +271,7 @@ static int lock_until(struct otp_file *f, int fd, long deadline)
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return why(f, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
 				   strerror(errno));
-		if (now_ms() >= deadline)
+		if (otp_monotonic_ms() >= deadline)
 			return why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
 				   f->name);
 		sleep_us(pause_us);
@@ -336,12 +329,12 @@ static void remove_stale_temps(struct otp_file *f, const struct stat *locked)
 
 int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk)
 {
-	long deadline = now_ms() + (long)timeout_ms;
+	int64_t deadline = otp_monotonic_ms() + (int64_t)timeout_ms;
 
 	lk->fd = -1;
 	/* Each turn follows a replace made by the holder: bounded by the deadline, not a count
 	 * (64 logins at once replace the file over a hundred times while the last one waits). */
-	for (int tries = 0; tries == 0 || now_ms() < deadline; tries++) {
+	for (int tries = 0; tries == 0 || otp_monotonic_ms() < deadline; tries++) {
 		struct stat now;
 		int fd, rc;
 

@@ -1,5 +1,6 @@
 #include "verify.h"
 #include "backup.h"
+#include "bounds.h"
 #include "err.h"
 #include "secmem.h"
 #include "smscode.h"
@@ -15,7 +16,7 @@ int64_t otp_lockout_remaining(const struct otp_record *rec, time_t now)
 
 void otp_note_failure(struct otp_record *rec, const struct otp_policy *pol, time_t now)
 {
-	if (rec->failures < 1000000)
+	if (rec->failures < OTP_FAILURES_MAX)
 		rec->failures++;
 	rec->last_failure = now;
 	if (pol->max_failures && rec->failures >= pol->max_failures) {

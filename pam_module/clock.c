@@ -3,6 +3,7 @@
 #ifdef OTP_TEST_CLOCK
 #include <stdlib.h>
 #include "numparse.h"
+#include "bounds.h"
 #endif
 
 time_t module_now(void)
@@ -11,7 +12,7 @@ time_t module_now(void)
 	const char *fake = getenv("PAM_OTP_TEST_NOW");
 	int64_t t;
 
-	if (fake && otp_parse_i64(fake, INT64_C(253402300799), 0, &t) == 0)
+	if (fake && otp_parse_i64(fake, OTP_TIME_MAX, 0, &t) == 0)
 		return (time_t)t;
 #endif
 	return time(NULL);

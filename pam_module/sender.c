@@ -1,4 +1,5 @@
 #include "sender.h"
+#include "monotime.h"
 #include "childsetup.h"
 #include "reaper.h"
 #include "secmem.h"
@@ -20,14 +21,6 @@
 
 #define INPUT_MAX 4096 /* the callers' input plus the deadline line */
 #define ERR_FD 3       /* in the child: where a failed step reports itself */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 const char *sender_path(const struct module_ctx *ctx)
 {
@@ -82,7 +75,7 @@ static bool started(int errpipe, const char *path, long deadline, char *line, si
 	size_t got = 0;
 
 	while (got < sizeof(msg)) {
-		long left = deadline - now_ms();
+		long left = deadline - otp_monotonic_ms();
 		int n = poll(&pfd, 1, left > 0 ? (int)left : 0);
 		ssize_t r;
 
@@ -117,8 +110,8 @@ static void talk(int in, int out, const char *input, size_t len, char *line, siz
 	size_t sent = 0, got = 0;
 	struct pollfd pfd[2] = { { .fd = in, .events = POLLOUT }, { .fd = out, .events = POLLIN } };
 
-	while (now_ms() < deadline && pfd[1].fd >= 0) {
-		int n = poll(pfd, 2, (int)(deadline - now_ms()));
+	while (otp_monotonic_ms() < deadline && pfd[1].fd >= 0) {
+		int n = poll(pfd, 2, (int)(deadline - otp_monotonic_ms()));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -152,7 +145,7 @@ static void wait_exit(pid_t pid, long deadline)
 {
 	struct timespec tick = { 0, 5 * 1000000L };
 
-	while (now_ms() < deadline) {
+	while (otp_monotonic_ms() < deadline) {
 		siginfo_t info = { 0 };
 
 		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
@@ -167,7 +160,7 @@ static void wait_exit(pid_t pid, long deadline)
 long sender_deadline(const struct module_ctx *ctx)
 {
 	/* The sender stops its own work 500 ms before (see pam_otp_sms.c); this is the kill. */
-	return now_ms() + (long)ctx->cfg.timeout * 1000L + 1000;
+	return otp_monotonic_ms() + (long)ctx->cfg.timeout * 1000L + 1000;
 }
 
 int sender_run(struct module_ctx *ctx, const char *action, const char *input, long deadline,

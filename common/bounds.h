@@ -1,0 +1,15 @@
+/*
+ * Limits shared by the format, the verifier and the clocks: one place for each number.
+ * (Sizes that belong to the ~/.otp format itself are in otpfile.h.)
+ */
+#ifndef OTP_BOUNDS_H
+#define OTP_BOUNDS_H
+
+#include <stdint.h>
+
+/* No timestamp is later than 9999-12-31 23:59:59 UTC (keeps every sum of times in range). */
+#define OTP_TIME_MAX INT64_C(253402300799)
+/* Consecutive failures counted; past this the count stays (the lockout is capped anyway). */
+#define OTP_FAILURES_MAX 1000000u
+
+#endif
