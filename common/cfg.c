@@ -211,7 +211,7 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *e
 		}
 	}
 	snprintf(err, errsz, "unknown option %s", key);
-	return OTP_E_NOENT;
+	return OTP_E_NOKEY;
 }
 
 static bool is_secret(const char *key)
@@ -230,7 +230,7 @@ int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, char *err, size_t errs
 
 	if (klen == 0 || klen >= sizeof(key)) {
 		snprintf(err, errsz, "malformed option");
-		return OTP_E_NOENT;
+		return OTP_E_NOKEY;
 	}
 	memcpy(key, arg, klen);
 	key[klen] = '\0';

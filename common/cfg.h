@@ -97,7 +97,7 @@ const char *otp_cfg_str(const char *value, const char *fallback);
 void otp_cfg_free(struct otp_cfg *cfg);
 
 /*
- * Set key to value (NULL for a bare flag). Returns 0, OTP_E_NOENT for an unknown key,
+ * Set key to value (NULL for a bare flag). Returns 0, OTP_E_NOKEY for an unknown key,
  * OTP_E_INVAL for a bad value (err says why), OTP_E_NOMEM.
  */
 int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *err,

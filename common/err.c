@@ -21,6 +21,9 @@ const char *otp_strerror(int err)
 	case OTP_E_NODIR: return "a directory on the path does not exist";
 	case OTP_E_EMPTY: return "nothing entered";
 	case OTP_E_REMOTE: return "the SMS provider must check the code";
+	case OTP_E_NOKEY: return "unknown option";
+	case OTP_E_EXISTS: return "already exists";
+	case OTP_E_REFUSED: return "refused by a limit";
 	}
 	return "unknown error";
 }

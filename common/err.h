@@ -21,6 +21,9 @@ enum otp_err {
 	OTP_E_NODIR = -15,  /* a directory on the path does not exist (not "not enrolled") */
 	OTP_E_EMPTY = -16,  /* nothing was typed: not an attempt */
 	OTP_E_REMOTE = -17, /* only the SMS provider can say (a code it keeps) */
+	OTP_E_NOKEY = -18,  /* no such option */
+	OTP_E_EXISTS = -19, /* the file exists already (never clobbered) */
+	OTP_E_REFUSED = -20,/* a limit says no (SMS interval, daily cap, country) */
 };
 
 const char *otp_strerror(int err);

@@ -55,7 +55,7 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 	if (rc == OTP_OK && !otp_file_exists(&f)) {
 		snprintf(text, sizeof(text), "day %" PRId64 " count 0\n", today);
 		rc = otp_file_create(&f, text, strlen(text), 0, 0);
-		if (rc == OTP_E_INVAL) /* another login created it meanwhile */
+		if (rc == OTP_E_EXISTS) /* another login created it meanwhile */
 			rc = OTP_OK;
 	}
 	if (rc == OTP_OK)

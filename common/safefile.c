@@ -572,7 +572,7 @@ int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid,
 		int e = errno;
 		unlinkat(f->dirfd, tmp, 0);
 		if (e == EEXIST)
-			return why(f, OTP_E_INVAL, "%s/%s already exists", f->dir, f->name);
+			return why(f, OTP_E_EXISTS, "%s/%s already exists", f->dir, f->name);
 		return why(f, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
 	}
 	return otp_file_sync(f);

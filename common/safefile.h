@@ -82,7 +82,7 @@ int otp_file_sync(struct otp_file *f);
 void otp_file_unlock(struct otp_locked *lk);
 
 /*
- * Create the file with data, mode 0600 and the given owner; fails with OTP_E_INVAL if it
+ * Create the file with data, mode 0600 and the given owner; fails with OTP_E_EXISTS if it
  * already exists (never clobbers one created meanwhile).
  */
 int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid);

@@ -77,7 +77,7 @@ static int load_config(struct module_ctx *ctx, int argc, const char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		rc = otp_cfg_set_arg(&ctx->cfg, argv[i], err, sizeof(err));
-		if (rc == OTP_E_NOENT) {
+		if (rc == OTP_E_NOKEY) {
 			pam_syslog(ctx->pamh, LOG_WARNING, "%s (ignored)", err);
 		} else if (rc != OTP_OK) {
 			pam_syslog(ctx->pamh, LOG_ERR, "bad module argument: %s", err);

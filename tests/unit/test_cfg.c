@@ -335,27 +335,27 @@ static void test_unknown_keys(void **state)
 	(void)state;
 	otp_cfg_init(&cfg);
 	memcpy(&before, &cfg, sizeof(cfg));
-	assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", err, sizeof(err)), OTP_E_NOENT);
+	assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", err, sizeof(err)), OTP_E_NOKEY);
 	assert_non_null(strstr(err, "bogus"));
-	assert_int_equal(otp_cfg_set(&cfg, "bogus", NULL, err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "Debug", NULL, err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "debug ", NULL, err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "", NULL, err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "policy", "1", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "has_secrets", "1", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set(&cfg, "prompt_set", "1", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus=1", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "", err, sizeof(err)), OTP_E_NOENT);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "=1", err, sizeof(err)), OTP_E_NOENT);
+	assert_int_equal(otp_cfg_set(&cfg, "bogus", NULL, err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "Debug", NULL, err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "debug ", NULL, err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "", NULL, err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "policy", "1", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "has_secrets", "1", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "prompt_set", "1", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus=1", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "=1", err, sizeof(err)), OTP_E_NOKEY);
 	memset(longkey, 'k', sizeof(longkey) - 1);
 	longkey[sizeof(longkey) - 1] = '\0';
-	assert_int_equal(otp_cfg_set_arg(&cfg, longkey, err, sizeof(err)), OTP_E_NOENT);
+	assert_int_equal(otp_cfg_set_arg(&cfg, longkey, err, sizeof(err)), OTP_E_NOKEY);
 	assert_memory_equal(&before, &cfg, sizeof(cfg));
 	/* A tiny error buffer is not overrun. */
 	{
 		char tiny[4] = "xyz";
-		assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", tiny, 2), OTP_E_NOENT);
+		assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", tiny, 2), OTP_E_NOKEY);
 		assert_int_equal(tiny[1], '\0');
 		assert_int_equal(tiny[2], 'z');
 	}

@@ -225,7 +225,7 @@ static void test_create(void **state)
 		otp_secret_free(buf);
 	}
 	/* An existing file is never clobbered. */
-	assert_int_equal(otp_file_create(&f, "other\n", 6, 4321, 4322), OTP_E_INVAL);
+	assert_int_equal(otp_file_create(&f, "other\n", 6, 4321, 4322), OTP_E_EXISTS);
 	assert_string_equal(slurp(p), "fresh\n");
 	otp_file_close(&f);
 	assert_int_equal(count_entries(fx->dir), 1);
@@ -233,7 +233,7 @@ static void test_create(void **state)
 	/* Nor a symlink someone put there. */
 	assert_int_equal(symlink("/etc/passwd", path_of(fx, "planted")), 0);
 	assert_int_equal(otp_file_open(&f, path_of(fx, "planted"), 0, false, MAX), OTP_OK);
-	assert_int_equal(otp_file_create(&f, "x\n", 2, 0, 0), OTP_E_INVAL);
+	assert_int_equal(otp_file_create(&f, "x\n", 2, 0, 0), OTP_E_EXISTS);
 	otp_file_close(&f);
 	assert_int_equal(lstat(path_of(fx, "planted"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
