@@ -94,13 +94,20 @@ run_valgrind() {
 	if ! mc=$(mktemp -d /tmp/pam_otp_memcheck.XXXXXX) || ! chmod 1777 "$mc"; then
 		fail_step "valgrind: mktemp"; return
 	fi
-	# The wrapper's env comes after meson's, so it can add the filter to LD_PRELOAD.
+	# The wrapper runs inside the test's environment: it adds the case filter to the test's
+	# own LD_PRELOAD (nss_wrapper, and for some tests an NSS shim before it) instead of
+	# replacing it.
+	cat >"$b/memcheck-wrap.sh" <<-EOF
+		#!/bin/sh
+		export CMOCKA_SKIP_FILTER=$valgrind_skip
+		export LD_PRELOAD="\${LD_PRELOAD:-libnss_wrapper.so}:$(realpath "$b/tests/pam/cmocka_filter.so")"
+		exec $valgrind_cmd --log-file=$mc/%p.log "\$@"
+	EOF
+	chmod +x "$b/memcheck-wrap.sh"
 	meson test -C "$b" --no-rebuild --num-processes 2 --suite pam --logbase valgrind \
-		--timeout-multiplier 10 --wrapper "env CMOCKA_SKIP_FILTER=$valgrind_skip \
-		LD_PRELOAD=libnss_wrapper.so:$(realpath "$b/tests/pam/cmocka_filter.so") \
-		$valgrind_cmd --log-file=$mc/%p.log" >/dev/null
+		--timeout-multiplier 10 --wrapper "$(realpath "$b/memcheck-wrap.sh")" >/dev/null
 	rm -rf "$b/memcheck" && mv "$mc" "$b/memcheck" && mc=$b/memcheck
-	# meson names the log after the wrapper too: valgrind-env.json.
+	# meson names the log after the wrapper too: valgrind-memcheck-wrap.sh.json.
 	local logs=("$b"/meson-logs/valgrind*.json)
 	count_tests valgrind "${logs[0]}" --valgrind "$mc" --timing "$valgrind_timing"
 }
