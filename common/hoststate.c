@@ -40,7 +40,7 @@ static void make_state_dir(const char *path)
 
 /* Lock, re-read, count one more within cap, replace, unlock. */
 static int update(const char *path, unsigned cap, time_t now, unsigned timeout_ms,
-		  unsigned *count, char *why, size_t whysz)
+		  unsigned *count, struct otp_why *why)
 {
 	int64_t today = (int64_t)now / DAY, day = today;
 	struct otp_locked lk = { .fd = -1 };
@@ -63,7 +63,7 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 	if (rc == OTP_OK)
 		rc = otp_locked_read(&f, &lk, &buf, &len);
 	if (rc == OTP_OK && parse(buf, &day, &n) != OTP_OK) {
-		snprintf(f.why, sizeof(f.why), "%s is malformed (expected \"day D count N\")", path);
+		otp_why_set(&f.why, 0, "%s is malformed (expected \"day D count N\")", path);
 		rc = OTP_E_PARSE;
 	}
 	if (rc == OTP_OK) {
@@ -80,7 +80,7 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 	if (count)
 		*count = n;
 	if (rc != OTP_OK && rc != OTP_E_TOOBIG)
-		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
+		otp_why_set(why, 0, "%s", otp_why_text(&f.why, rc));
 	otp_file_unlock(&lk);
 	otp_secret_free(buf);
 	otp_file_close(&f);
@@ -88,8 +88,8 @@ static int update(const char *path, unsigned cap, time_t now, unsigned timeout_m
 }
 
 int otp_host_sms_take(const char *path, unsigned cap, time_t now, unsigned lock_timeout_ms,
-		      unsigned *count, char *why, size_t whysz)
+		      unsigned *count, struct otp_why *why)
 {
-	why[0] = '\0';
-	return update(path, cap, now, lock_timeout_ms, count, why, whysz);
+	otp_why_clear(why);
+	return update(path, cap, now, lock_timeout_ms, count, why);
 }

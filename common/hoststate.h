@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include "why.h"
 
 /*
  * Take one text from today's (UTC) budget of cap in the state file at path (created,
@@ -17,6 +18,6 @@
  * error with why set when the count cannot be kept (then no text may be sent).
  */
 int otp_host_sms_take(const char *path, unsigned cap, time_t now, unsigned lock_timeout_ms,
-		      unsigned *count, char *why, size_t whysz);
+		      unsigned *count, struct otp_why *why);
 
 #endif

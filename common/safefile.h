@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "why.h"
+
 struct otp_file {
 	int dirfd;
 	char *dir;          /* for messages */
@@ -23,7 +25,7 @@ struct otp_file {
 	size_t max_size;
 	bool read_only;     /* only read (an import source): owner-write is not required */
 	bool public_file;   /* may be readable by all (a public key); never writable by them */
-	char why[384];      /* reason for the last error (room for two paths and a hint) */
+	struct otp_why why; /* reason for the last error */
 };
 
 struct otp_locked {

@@ -42,8 +42,7 @@ static int finish_key(EVP_PKEY *pkey, struct otp_hostkey **out)
 	return OTP_OK;
 }
 
-int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, char *why,
-		     size_t whysz)
+int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, struct otp_why *why)
 {
 	struct otp_file f;
 	char *pem = NULL;
@@ -51,16 +50,16 @@ int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key
 	int rc = otp_file_open(&f, path, 0, true, 8192);
 
 	*key = NULL;
-	why[0] = '\0';
+	otp_why_clear(why);
 	f.read_only = true;
 	f.public_file = !private_key;
 	if (rc == OTP_OK)
 		rc = otp_file_read(&f, &pem, &len);
 	if (rc == OTP_OK && (rc = otp_hostkey_from_pem(pem, len, private_key, key)) != OTP_OK)
-		snprintf(why, whysz, "%s is not an X25519 %s key", path,
+		otp_why_set(why, 0, "%s is not an X25519 %s key", path,
 			 private_key ? "private" : "public");
 	else if (rc != OTP_OK)
-		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
+		otp_why_set(why, 0, "%s", otp_why_text(&f.why, rc));
 	if (pem) {
 		otp_secret_free(pem);
 	}

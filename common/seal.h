@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "otpfile.h"
+#include "why.h"
 
 #ifndef OTP_SEAL_PRIVATE_KEY /* set by meson from -Dsecurityconfdir */
 #define OTP_SEAL_PRIVATE_KEY "/etc/security/pam_otp.key"
@@ -27,8 +28,7 @@ int otp_hostkey_generate(const char *priv_path, const char *pub_path);
  * following symlinks): a private key must be closed to group and other, a public key only
  * to their writes. why explains a failure; OTP_E_NOENT when it does not exist.
  */
-int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, char *why,
-		     size_t whysz);
+int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, struct otp_why *why);
 /* Load a PEM key from memory (private or public). */
 int otp_hostkey_from_pem(const char *pem, size_t len, int private_key, struct otp_hostkey **key);
 void otp_hostkey_free(struct otp_hostkey *key);

@@ -11,7 +11,7 @@ int otp_txn_begin(struct otp_txn *t, struct otp_file *file, unsigned timeout_ms,
 
 	*t = (struct otp_txn){ .file = file, .lk = { .fd = -1 } };
 	otp_record_init(rec);
-	file->why[0] = '\0';
+	file->why.text[0] = '\0';
 	rc = otp_file_lock(file, timeout_ms, &t->lk);
 	if (rc == OTP_OK)
 		rc = otp_locked_read(file, &t->lk, &t->text, &t->len);

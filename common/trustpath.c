@@ -11,49 +11,49 @@
 #include <unistd.h>
 
 /* May st (the object at shown) be trusted? last: the file itself, not a directory on the way. */
-static int check(const struct stat *st, const char *shown, bool last, char *why, size_t whysz)
+static int check(const struct stat *st, const char *shown, bool last, struct otp_why *why)
 {
 	if (st->st_uid != 0) {
-		snprintf(why, whysz, "%s is owned by uid %u, not root", shown, (unsigned)st->st_uid);
+		otp_why_set(why, 0, "%s is owned by uid %u, not root", shown, (unsigned)st->st_uid);
 		return OTP_E_UNSAFE;
 	}
 	/* A sticky directory (/tmp) may be open to writes: every entry we pass must be
 	 * root-owned too, and others cannot rename or remove a root-owned entry there. */
 	if ((st->st_mode & 022) && !(S_ISDIR(st->st_mode) && !last && (st->st_mode & S_ISVTX))) {
-		snprintf(why, whysz, "%s is writable by group or other (mode %04o)", shown,
+		otp_why_set(why, 0, "%s is writable by group or other (mode %04o)", shown,
 			 (unsigned)(st->st_mode & 07777));
 		return OTP_E_UNSAFE;
 	}
 	if (last && !S_ISREG(st->st_mode)) {
-		snprintf(why, whysz, "%s is not a regular file", shown);
+		otp_why_set(why, 0, "%s is not a regular file", shown);
 		return OTP_E_UNSAFE;
 	}
 	return OTP_OK;
 }
 
-int otp_trusted_path(const char *path, char *why, size_t whysz)
+int otp_trusted_path(const char *path, struct otp_why *why)
 {
 	char shown[PATH_MAX];
 	const char *p = path;
 	struct stat st;
 	int fd, rc;
 
-	why[0] = '\0';
+	otp_why_clear(why);
 	if (!path || path[0] != '/') {
-		snprintf(why, whysz, "%s is not an absolute path", path ? path : "(none)");
+		otp_why_set(why, 0, "%s is not an absolute path", path ? path : "(none)");
 		return OTP_E_INVAL;
 	}
 	if (strlen(path) >= sizeof(shown)) {
-		snprintf(why, whysz, "path too long");
+		otp_why_set(why, 0, "path too long");
 		return OTP_E_INVAL;
 	}
 	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
-		snprintf(why, whysz, "cannot open /: %s", strerror(errno));
+		otp_why_set(why, 0, "cannot open /: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return OTP_E_IO;
 	}
-	if ((rc = check(&st, "/", false, why, whysz)) != OTP_OK) {
+	if ((rc = check(&st, "/", false, why)) != OTP_OK) {
 		close(fd);
 		return rc;
 	}
@@ -67,7 +67,7 @@ int otp_trusted_path(const char *path, char *why, size_t whysz)
 		n = strcspn(p, "/");
 		last = p[n + strspn(p + n, "/")] == '\0';
 		if (n == 0 || n > NAME_MAX || (n <= 2 && strncmp(p, "..", n) == 0)) {
-			snprintf(why, whysz, "%s does not name a file plainly (empty, . or .. "
+			otp_why_set(why, 0, "%s does not name a file plainly (empty, . or .. "
 				 "component)", path);
 			rc = OTP_E_INVAL;
 			break;
@@ -76,19 +76,19 @@ int otp_trusted_path(const char *path, char *why, size_t whysz)
 		comp[n] = '\0';
 		snprintf(shown, sizeof(shown), "%.*s", (int)(p - path + n), path);
 		if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			snprintf(why, whysz, "%s: %s", shown, strerror(errno));
+			otp_why_set(why, 0, "%s: %s", shown, strerror(errno));
 			rc = errno == ENOENT ? OTP_E_NOENT : OTP_E_UNSAFE;
 			break;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			snprintf(why, whysz, "%s is a symbolic link (name the real path)", shown);
+			otp_why_set(why, 0, "%s is a symbolic link (name the real path)", shown);
 			rc = OTP_E_UNSAFE;
 			break;
 		}
-		if ((rc = check(&st, shown, last, why, whysz)) != OTP_OK || last)
+		if ((rc = check(&st, shown, last, why)) != OTP_OK || last)
 			break;
 		if (!S_ISDIR(st.st_mode)) {
-			snprintf(why, whysz, "%s is not a directory", shown);
+			otp_why_set(why, 0, "%s is not a directory", shown);
 			rc = OTP_E_UNSAFE;
 			break;
 		}
@@ -97,7 +97,7 @@ int otp_trusted_path(const char *path, char *why, size_t whysz)
 		struct stat again;
 		if (next < 0 || fstat(next, &again) != 0 || again.st_dev != st.st_dev ||
 		    again.st_ino != st.st_ino) {
-			snprintf(why, whysz, "cannot open %s: %s", shown,
+			otp_why_set(why, 0, "cannot open %s: %s", shown,
 				 next < 0 ? strerror(errno) : "changed while checked");
 			if (next >= 0)
 				close(next);

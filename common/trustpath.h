@@ -10,11 +10,12 @@
 #define OTP_TRUSTPATH_H
 
 #include <stddef.h>
+#include "why.h"
 
 /*
  * OTP_OK, or OTP_E_UNSAFE / OTP_E_NOENT / OTP_E_INVAL with why set to what is wrong, naming
  * the component ("/opt/sms is writable by group or other (mode 0775)").
  */
-int otp_trusted_path(const char *path, char *why, size_t whysz);
+int otp_trusted_path(const char *path, struct otp_why *why);
 
 #endif

@@ -249,15 +249,16 @@ int do_rotate(struct ctx *c)
 static int read_gauth(struct ctx *c, struct gauth *g)
 {
 	const char *tmpl = c->o->gauth_file ? c->o->gauth_file : "~/" GAUTH_FILE;
-	char path[4096], why[160];
+	char path[4096];
+	struct otp_why why;
 
 	if (otp_path_expand(tmpl, c->user, c->home, c->uid, path, sizeof(path)) != OTP_OK) {
 		say("--import-google-authenticator=%s is not an absolute path", tmpl);
 		return EXIT_USAGE;
 	}
 	/* Read with the user's identity (ctx_setup switched to it for --user). */
-	if (gauth_read(path, c->uid, g, why, sizeof(why)) != OTP_OK) {
-		say("cannot import %s: %s", path, why);
+	if (gauth_read(path, c->uid, g, &why) != OTP_OK) {
+		say("cannot import %s: %s", path, why.text);
 		return EXIT_FAIL;
 	}
 	note(c, "Read %s: %s, %u scratch code%s.", path,

@@ -23,8 +23,7 @@
 
 struct gparse {
 	struct gauth *g;
-	char *why;
-	size_t whysz;
+	struct otp_why *why;
 	unsigned lineno;
 	bool totp, hotp, window_set;
 	uint64_t window;
@@ -34,12 +33,14 @@ static int gfail(struct gparse *p, const char *fmt, ...) __attribute__((format(p
 
 static int gfail(struct gparse *p, const char *fmt, ...)
 {
+	struct otp_why *w = p->why;
 	va_list ap;
-	int n = p->lineno ? snprintf(p->why, p->whysz, "line %u: ", p->lineno) : 0;
+	int n = p->lineno ? snprintf(w->text, sizeof(w->text), "line %u: ", p->lineno) : 0;
 
+	w->line = p->lineno;
 	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < p->whysz)
-		vsnprintf(p->why + n, p->whysz - (size_t)n, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(w->text))
+		vsnprintf(w->text + n, sizeof(w->text) - (size_t)n, fmt, ap);
 	va_end(ap);
 	return OTP_E_PARSE;
 }
@@ -159,16 +160,16 @@ static int finish(struct gparse *p)
 	return OTP_OK;
 }
 
-int gauth_parse(const char *buf, size_t len, struct gauth *g, char *why, size_t whysz)
+int gauth_parse(const char *buf, size_t len, struct gauth *g, struct otp_why *why)
 {
-	struct gparse p = { .g = g, .why = why, .whysz = whysz };
+	struct gparse p = { .g = g, .why = why };
 	char line[OTP_LINE_MAX];
 	size_t pos = 0;
 	int rc = OTP_OK;
 
 	memset(g, 0, sizeof(*g));
 	otp_record_init(&g->rec);
-	why[0] = '\0';
+	otp_why_clear(why);
 	while (pos < len && rc == OTP_OK) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - buf - pos) : len - pos;
@@ -234,7 +235,7 @@ bool gauth_scratch_usable(const struct gauth *g)
 
 /* The google-authenticator file is usually 0400: read it as a read-only source, with the
  * same checks (not a symlink, regular, owned by the user, no group/other bits, bounded). */
-int gauth_read(const char *path, uid_t uid, struct gauth *g, char *why, size_t whysz)
+int gauth_read(const char *path, uid_t uid, struct gauth *g, struct otp_why *why)
 {
 	struct otp_file f;
 	char *buf = NULL, abs[4096], cwd[4000];
@@ -246,7 +247,7 @@ int gauth_read(const char *path, uid_t uid, struct gauth *g, char *why, size_t w
 	if (path[0] != '/') { /* a FILE given relative to where otp-enroll runs */
 		if (!getcwd(cwd, sizeof(cwd)) ||
 		    snprintf(abs, sizeof(abs), "%s/%s", cwd, path) >= (int)sizeof(abs)) {
-			snprintf(why, whysz, "path too long");
+			otp_why_set(why, 0, "path too long");
 			return OTP_E_INVAL;
 		}
 		path = abs;
@@ -256,10 +257,10 @@ int gauth_read(const char *path, uid_t uid, struct gauth *g, char *why, size_t w
 	if (rc == OTP_OK)
 		rc = otp_file_read(&f, &buf, &len);
 	if (rc != OTP_OK)
-		snprintf(why, whysz, "%s", f.why[0] ? f.why : otp_strerror(rc));
+		otp_why_set(why, 0, "%s", otp_why_text(&f.why, rc));
 	otp_file_close(&f);
 	if (rc == OTP_OK)
-		rc = gauth_parse(buf, len, g, why, whysz);
+		rc = gauth_parse(buf, len, g, why);
 	if (buf) {
 		otp_secret_free(buf);
 	}

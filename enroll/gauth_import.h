@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "otpfile.h"
+#include "why.h"
 
 #define GAUTH_FILE ".google_authenticator"
 #define GAUTH_SCRATCH_LEN 8
@@ -30,9 +31,9 @@ struct gauth {
  * google-authenticator itself requires; 0400 is fine) and parse it into g. On failure why
  * says what is wrong.
  */
-int gauth_read(const char *path, uid_t uid, struct gauth *g, char *why, size_t whysz);
+int gauth_read(const char *path, uid_t uid, struct gauth *g, struct otp_why *why);
 /* Parse buf into g (initialised here). On OTP_E_PARSE, why says which line and why. */
-int gauth_parse(const char *buf, size_t len, struct gauth *g, char *why, size_t whysz);
+int gauth_parse(const char *buf, size_t len, struct gauth *g, struct otp_why *why);
 /* Wipe everything. */
 void gauth_clear(struct gauth *g);
 

@@ -39,19 +39,20 @@ void host_key_paths(const struct ctx *c, char *priv, char *pub, size_t sz)
 
 int seal_record(struct ctx *c, struct otp_record *rec)
 {
-	char priv[4096], pub[4096], why[200];
+	char priv[4096], pub[4096];
+	struct otp_why why;
 	struct otp_hostkey *key = NULL;
 	int rc;
 
 	if (c->cfg.seal == OTP_SEAL_OFF || rec->secret_len == 0)
 		return EXIT_OK;
 	host_key_paths(c, priv, pub, sizeof(pub));
-	rc = otp_hostkey_load(pub, 0, &key, why, sizeof(why));
+	rc = otp_hostkey_load(pub, 0, &key, &why);
 	if (rc == OTP_E_NOENT && c->cfg.seal != OTP_SEAL_REQUIRED)
 		return EXIT_OK; /* no host key: the secret is stored plain, as before */
 	if (rc != OTP_OK) {
 		say("cannot seal the secret: %s (ask an administrator%s)",
-		    rc == OTP_E_NOENT ? "no host key, and pam_otp.conf says seal=required" : why,
+		    rc == OTP_E_NOENT ? "no host key, and pam_otp.conf says seal=required" : why.text,
 		    rc == OTP_E_NOENT ? " to run 'otp-enroll --host-keygen'" : "");
 		return EXIT_FAIL;
 	}

@@ -234,7 +234,7 @@ int ident_caller(struct ctx *c)
 
 const char *file_why(const struct ctx *c, int rc)
 {
-	return c->file_open && c->file.why[0] ? c->file.why : otp_strerror(rc);
+	return c->file_open ? otp_why_text(&c->file.why, rc) : otp_strerror(rc);
 }
 
 int target_open(struct ctx *c)

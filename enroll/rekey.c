@@ -131,18 +131,19 @@ static int rotate_files(const char *priv, const char *pub)
 
 static int load_keys(const char *priv, const char *pub, struct keys *k)
 {
-	char old[4200], why[200];
+	char old[4200];
+	struct otp_why why;
 	int rc;
 
 	snprintf(old, sizeof(old), "%s.old", priv);
-	if ((rc = otp_hostkey_load(pub, 0, &k->pub, why, sizeof(why))) != OTP_OK) {
-		say("%s", rc == OTP_E_NOENT ? "no host key: make one with --host-keygen" : why);
+	if ((rc = otp_hostkey_load(pub, 0, &k->pub, &why)) != OTP_OK) {
+		say("%s", rc == OTP_E_NOENT ? "no host key: make one with --host-keygen" : why.text);
 		return EXIT_FAIL;
 	}
 	otp_hostkey_id(k->pub, k->pub_id);
-	if (otp_hostkey_load(priv, 1, &k->priv[k->npriv], why, sizeof(why)) == OTP_OK)
+	if (otp_hostkey_load(priv, 1, &k->priv[k->npriv], &why) == OTP_OK)
 		k->npriv++;
-	if (otp_hostkey_load(old, 1, &k->priv[k->npriv], why, sizeof(why)) == OTP_OK)
+	if (otp_hostkey_load(old, 1, &k->priv[k->npriv], &why) == OTP_OK)
 		k->npriv++;
 	return EXIT_OK;
 }

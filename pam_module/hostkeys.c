@@ -8,13 +8,13 @@
 
 static void load_one(struct module_ctx *ctx, const char *path)
 {
-	char why[200];
-	int rc = otp_hostkey_load(path, 1, &ctx->keys[ctx->nkeys], why, sizeof(why));
+	struct otp_why why;
+	int rc = otp_hostkey_load(path, 1, &ctx->keys[ctx->nkeys], &why);
 
 	if (rc == OTP_OK)
 		ctx->nkeys++;
 	else if (rc != OTP_E_NOENT)
-		module_log(ctx, LOG_ERR, "host key not used: %s", why);
+		module_log(ctx, LOG_ERR, "host key not used: %s", why.text);
 }
 
 void hostkeys_load(struct module_ctx *ctx)

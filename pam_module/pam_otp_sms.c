@@ -190,10 +190,11 @@ static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
 /* ca_file= and command= are trusted as root: the same rule as the module's (trustpath.h). */
 static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
 {
-	char why[320], program[1100];
+	struct otp_why why;
+	char program[1100];
 
-	if (cfg->ca_file && otp_trusted_path(cfg->ca_file, why, sizeof(why)) != OTP_OK) {
-		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why);
+	if (cfg->ca_file && otp_trusted_path(cfg->ca_file, &why) != OTP_OK) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why.text);
 		return false;
 	}
 	if (cfg->provider && strcmp(cfg->provider, "command") == 0 && cfg->command) {
@@ -201,9 +202,9 @@ static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
 
 		snprintf(program, sizeof(program), "%.*s", (int)(n < sizeof(program) ? n :
 								 sizeof(program) - 1), cfg->command);
-		if (otp_trusted_path(program, why, sizeof(why)) != OTP_OK) {
+		if (otp_trusted_path(program, &why) != OTP_OK) {
 			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "command is not safe to use: %s",
-				     why);
+				     why.text);
 			return false;
 		}
 	}

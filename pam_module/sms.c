@@ -27,11 +27,12 @@ static bool by_provider(const struct module_ctx *ctx)
 /* A path from the configuration that root will run or trust: say what is wrong with it. */
 static bool path_trusted(struct module_ctx *ctx, const char *key, const char *path)
 {
-	char why[320];
+	struct otp_why why;
 
-	if (otp_trusted_path(path, why, sizeof(why)) == OTP_OK)
+	if (otp_trusted_path(path, &why) == OTP_OK)
 		return true;
-	module_log(ctx, LOG_ERR, "SMS not offered: %s=%s is not safe to use: %s", key, path, why);
+	module_log(ctx, LOG_ERR, "SMS not offered: %s=%s is not safe to use: %s", key, path,
+		   why.text);
 	return false;
 }
 
@@ -308,13 +309,13 @@ static bool host_budget(struct module_ctx *ctx, enum sms_channel ch, bool has_se
 {
 	const char *path = otp_cfg_str(ctx->cfg.sms_host_state, OTP_DEFAULT_SMS_HOST_STATE);
 	unsigned count = 0;
-	char why[200];
+	struct otp_why why;
 	int rc;
 
 	if (ctx->cfg.sms_max_per_day_host == 0)
 		return true;
 	rc = otp_host_sms_take(path, ctx->cfg.sms_max_per_day_host, module_now(),
-			       ctx->cfg.lock_timeout, &count, why, sizeof(why));
+			       ctx->cfg.lock_timeout, &count, &why);
 	if (rc == OTP_OK)
 		return true;
 	if (rc == OTP_E_TOOBIG) {
@@ -325,7 +326,7 @@ static bool host_budget(struct module_ctx *ctx, enum sms_channel ch, bool has_se
 			     has_secret ? USE_APP : "use a backup code.");
 	} else {
 		module_log(ctx, LOG_ERR, "SMS refused: cannot keep the host-wide SMS count: %s",
-			   why);
+			   why.text);
 		conv_message(ctx->pamh, ctx->flags, PAM_ERROR_MSG, "%s%s",
 			     ch == SMS_CALL ? CALL_FAILED : SEND_FAILED,
 			     has_secret ? USE_APP : USE_BACKUP);

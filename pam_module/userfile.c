@@ -86,7 +86,7 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 	if (rc == OTP_E_NOENT)
 		return rc; /* the caller decides (nullok) and logs */
 	if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->file.why, rc));
 	else if ((rc = otp_record_parse(buf, len, rec, &perr)) != OTP_OK)
 		log_parse_error(ctx, rc, &perr);
 	else
@@ -118,7 +118,7 @@ static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *r
 	if (rc != OTP_OK && t->t.perr.reason[0])
 		log_parse_error(ctx, rc, &t->t.perr);
 	else if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s", ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->file.why, rc));
 	return rc == OTP_OK ? open_secret(ctx, rec, false) : rc;
 }
 
@@ -129,7 +129,7 @@ static int txn_write(struct module_ctx *ctx, struct txn *t, const struct otp_rec
 
 	if (rc != OTP_OK)
 		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path,
-			   ctx->file.why[0] ? ctx->file.why : otp_strerror(rc));
+			   otp_why_text(&ctx->file.why, rc));
 	return rc;
 }
 
@@ -182,7 +182,7 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 		if (out->dirty)
 			otp_txn_sync(&t->t);
 		else
-			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path, ctx->file.why);
+			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path, ctx->file.why.text);
 		out->counted = true;
 		return wrc;
 	}

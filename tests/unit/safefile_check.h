@@ -129,7 +129,7 @@ static inline int read_via(const char *path, uid_t owner, bool admin, size_t max
 	if (rc == OTP_OK)
 		rc = otp_file_read(&f, buf, len);
 	if (why)
-		snprintf(why, whysz, "%s", f.why);
+		snprintf(why, whysz, "%s", f.why.text);
 	otp_file_close(&f);
 	return rc;
 }

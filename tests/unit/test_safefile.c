@@ -47,7 +47,7 @@ static void test_missing(void **state)
 	expect_read(path_of(fx, "nothing"), 0, false, OTP_E_NOENT, NULL);
 	/* A missing directory is not "not enrolled" (a missing home, an NFS outage). */
 	assert_int_equal(otp_file_open(&f, path_of(fx, "nodir/otp"), 0, false, MAX), OTP_E_NODIR);
-	assert_non_null(strstr(f.why, path_of(fx, "nodir")));
+	assert_non_null(strstr(f.why.text, path_of(fx, "nodir")));
 	otp_file_close(&f);
 }
 
@@ -272,9 +272,9 @@ static void test_admin_path_under_tmp(void **state)
 	write_file(p, "x\n", 0600);
 	/* The directory itself is root's 0700, but /tmp above it is world-writable. */
 	assert_int_equal(otp_file_open(&f, p, 0, true, MAX), OTP_E_UNSAFE);
-	assert_non_null(strstr(f.why, fx->dir));
+	assert_non_null(strstr(f.why.text, fx->dir));
 	/* The message blames the component that failed the check: /tmp, not the directory. */
-	assert_int_equal(strncmp(f.why, "/tmp ", 5), 0);
+	assert_int_equal(strncmp(f.why.text, "/tmp ", 5), 0);
 	otp_file_close(&f);
 	/* The same file as a home-directory path is fine. */
 	expect_read(p, 0, false, OTP_OK, NULL);
@@ -374,13 +374,13 @@ static void test_admin_path_trusted(void **state)
 	snprintf(link_file, sizeof(link_file), "%s/nope/alice", top);
 	assert_int_equal(otp_file_open(&f, link_file, 0, true, MAX), OTP_E_NODIR);
 	snprintf(msg, sizeof(msg), "directory %s/nope does not exist", top);
-	assert_non_null(strstr(f.why, msg));
+	assert_non_null(strstr(f.why.text, msg));
 	otp_file_close(&f);
 	/* A group-writable directory on the way is named, not the directory below it. */
 	assert_int_equal(chmod(top, 0775), 0);
 	assert_int_equal(otp_file_open(&f, file, 0, true, MAX), OTP_E_UNSAFE);
 	snprintf(msg, sizeof(msg), "%s (on the way to %s)", top, sub);
-	assert_non_null(strstr(f.why, msg));
+	assert_non_null(strstr(f.why.text, msg));
 	otp_file_close(&f);
 	assert_int_equal(chmod(top, 0755), 0);
 

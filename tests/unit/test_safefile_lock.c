@@ -157,7 +157,7 @@ static void test_lock_timeout(void **state)
 	assert_int_equal(otp_file_lock(&f, 300, &lk), OTP_E_LOCK);
 	elapsed = ms_now() - t0;
 	assert_int_equal(lk.fd, -1);
-	assert_non_null(strstr(f.why, "lock"));
+	assert_non_null(strstr(f.why.text, "lock"));
 	if (elapsed < 280 || elapsed > 3000)
 		print_error("gave up after %ld ms, expected about 300\n", elapsed);
 	assert_true(elapsed >= 280 && elapsed <= 3000);

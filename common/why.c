@@ -1,0 +1,46 @@
+#include "why.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static void say(struct otp_why *w, unsigned line, const char *fmt, va_list ap)
+{
+	w->line = line;
+	vsnprintf(w->text, sizeof(w->text), fmt, ap);
+}
+
+int otp_why_set(struct otp_why *w, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w) {
+		va_start(ap, fmt);
+		say(w, 0, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+int otp_why_at(struct otp_why *w, int err, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w) {
+		va_start(ap, fmt);
+		say(w, line, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+void otp_why_clear(struct otp_why *w)
+{
+	w->line = 0;
+	w->text[0] = '\0';
+}
+
+const char *otp_why_text(const struct otp_why *w, int err)
+{
+	return w && w->text[0] ? w->text : otp_strerror(err);
+}
