@@ -82,6 +82,21 @@ class Faults(SenderTest):
                                      "a request went out without its time limit")
                     self.assertNoSecrets(res)
 
+    def test_refused_option_means_no_request(self):
+        # An option that guards the request (peer check, CA, https only) refused by this
+        # libcurl: nothing sent, and the line says it is libcurl, not "out of memory".
+        for opt in ("SSL_VERIFYPEER", "CAINFO", "PROTOCOLS_STR"):
+            for p in HTTP_PROVIDERS:
+                with self.subTest(option=opt, provider=p):
+                    since = self.mock.mark()
+                    if os.path.exists(self.log):
+                        os.unlink(self.log)
+                    res = self.run_faulty(p, {"CURL_FAULT_SETOPT": opt})
+                    self.assertEqual(self.injected(), [f"setopt {opt} failed"])
+                    self.assertExit(res, 5, "config")
+                    self.assertIn("libcurl refused", detail(res), res)
+                    self.assertEqual(self.mock.requests(since), [])
+
     def test_unreadable_status_is_not_success(self):
         for p in HTTP_PROVIDERS:
             with self.subTest(provider=p):
