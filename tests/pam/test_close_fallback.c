@@ -79,8 +79,8 @@ static int deny_close_range(void)
  * listing (a mount namespace of this child's own: nothing changes outside it). */
 static int hide_proc(void)
 {
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("/proc", realproc, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("/proc", realproc, "none", MS_BIND | MS_REC, NULL) != 0 ||
 	    mount("none", "/proc", "tmpfs", 0, "mode=0755") != 0)
 		return -1;
 	return 0;
@@ -185,6 +185,11 @@ static void run_case(bool no_proc)
 	size_t n;
 	pid_t pid;
 
+	/* Under memcheck (tests/sanitize.sh) the module's sender never starts once the filter
+	 * is in place (valgrind runs the forked child's syscalls itself); the case runs
+	 * natively (tests/run) and under ASan. */
+	if (getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "vgpreload"))
+		skip();
 	setup_sms(no_proc);
 	pid = fork();
 	assert_true(pid >= 0);
