@@ -59,8 +59,20 @@ static int limit(int res, rlim_t want)
 	return setrlimit(res, &rl);
 }
 
+/*
+ * The RLIMIT_NOFILE hard limit the application had, before sane_limits lowers it: its
+ * descriptors may lie above the new limit (lowering it closes nothing), and the last-resort
+ * loop in child_close_from must reach them. 0: unknown (child_setup not run, or no answer).
+ * Only ever set in the forked child.
+ */
+static rlim_t inherited_nofile_max;
+
 static int sane_limits(void)
 {
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		inherited_nofile_max = rl.rlim_max;
 	/* No core file with a code or a credential in it: that one must hold. */
 	if (limit(RLIMIT_CORE, 0) != 0)
 		return -1;
@@ -152,8 +164,11 @@ int child_close_from(int lowfd)
 		return -1;
 	if (close_listed(lowfd) == 0)
 		return 0;
-	/* No /proc: every number up to the hard limit (bounded: it may be huge). */
+	/* No /proc: every number up to the hard limit, the one the application had if that was
+	 * higher (bounded: it may be huge). */
 	top = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_max : CLOSE_LOOP_MAX;
+	if (top != RLIM_INFINITY && inherited_nofile_max > top)
+		top = inherited_nofile_max;
 	if (top == RLIM_INFINITY || top > CLOSE_LOOP_MAX)
 		top = CLOSE_LOOP_MAX;
 	for (rlim_t fd = (rlim_t)lowfd; fd < top; fd++)

@@ -25,7 +25,8 @@ int child_setup(void);
 
 /*
  * Close every descriptor from lowfd up: close_range, and when the kernel lacks it (ENOSYS,
- * EINVAL) a loop over /proc/self/fd, or up to the RLIMIT_NOFILE hard limit without /proc.
+ * EINVAL) a loop over /proc/self/fd, or without /proc up to the RLIMIT_NOFILE hard limit
+ * (the application's, from before child_setup lowered it, when that was higher).
  * Returns 0 or -1 (errno set).
  */
 int child_close_from(int lowfd);

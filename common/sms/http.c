@@ -323,11 +323,17 @@ int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
 	headers = build_headers(req, &ok);
 	h = curl_easy_init();
 	if (!ok || !h || !setup(h, cfg, req, headers, &s, errbuf)) {
+		if (ok && h) {
+			/* Not memory: this libcurl refused an option (one it was built without). */
+			resp->fail = OTP_HTTP_CONFIG;
+			snprintf(resp->error, sizeof(resp->error),
+				 "libcurl refused a request option (TLS, protocol or limit)");
+		}
 		if (h)
 			curl_easy_cleanup(h);
 		free_headers(headers);
 		free(s.buf);
-		return OTP_E_NOMEM;
+		return ok && h ? OTP_OK : OTP_E_NOMEM;
 	}
 	for (;;) {
 		long long wait;
