@@ -58,8 +58,10 @@ def memcheck_logs(logdir):
 
 
 def tested_command(r):
-    """The test's own command line, without the (env ...) valgrind wrapper in front."""
+    """The test's own command line, without the valgrind wrapper in front."""
     cmd = r.get("command") or []
+    if cmd and os.path.basename(cmd[0]) == "memcheck-wrap.sh":
+        return " ".join(cmd[1:])  # tests/sanitize.sh's wrapper: the test follows it
     if cmd and os.path.basename(cmd[0]) == "env":
         cmd = cmd[1:]
         while cmd and "=" in cmd[0]:
