@@ -126,50 +126,55 @@ static int check_totp(struct otp_record *rec, const struct otp_policy *pol, cons
 	return OTP_E_WRONG;
 }
 
+/* The first counter in [from, to) whose code is input (*at); OTP_E_WRONG when none. */
+static int find_counter(const struct otp_record *rec, uint64_t from, uint64_t to,
+			const char *input, uint64_t *at)
+{
+	for (uint64_t c = from; c < to; c++) {
+		bool match = false;
+		int rc = code_matches(rec, c, input, &match);
+
+		if (rc != OTP_OK)
+			return rc;
+		if (match) {
+			*at = c;
+			return OTP_OK;
+		}
+	}
+	return OTP_E_WRONG;
+}
+
 static int check_hotp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
 		      struct otp_outcome *out)
 {
-	uint64_t w = effective_window(rec->window, pol->hotp_window);
-	bool match = false;
+	uint64_t w = effective_window(rec->window, pol->hotp_window), at = 0;
 	int rc;
 
 	if (w == 0)
 		w = 1;
-	for (uint64_t c = rec->counter; c < rec->counter + w; c++) {
-		if ((rc = code_matches(rec, c, code, &match)) != OTP_OK)
-			return rc;
-		if (match) {
-			rec->counter = c + 1;
-			rec->resync_counter = -1;
-			out->method = OTP_METHOD_HOTP;
-			return OTP_OK;
-		}
-	}
-	if (!pol->hotp_resync)
-		return OTP_E_WRONG;
+	rc = find_counter(rec, rec->counter, rec->counter + w, code, &at);
 	/* Second code of a resync: the one right after the far-ahead code seen last time. */
-	if (rec->resync_counter >= 0) {
+	if (rc == OTP_E_WRONG && pol->hotp_resync && rec->resync_counter >= 0) {
 		uint64_t next = (uint64_t)rec->resync_counter + 1;
 
-		if ((rc = code_matches(rec, next, code, &match)) != OTP_OK)
-			return rc;
-		if (match) {
-			rec->counter = next + 1;
-			rec->resync_counter = -1;
-			out->method = OTP_METHOD_HOTP;
-			return OTP_OK;
-		}
+		rc = find_counter(rec, next, next + 1, code, &at);
 	}
-	for (uint64_t c = rec->counter + w; c < rec->counter + w + pol->hotp_resync; c++) {
-		if ((rc = code_matches(rec, c, code, &match)) != OTP_OK)
-			return rc;
-		if (match) {
-			rec->resync_counter = (int64_t)c;
-			out->method = OTP_METHOD_HOTP;
-			return OTP_E_RESYNC;
-		}
+	if (rc == OTP_OK) {
+		rec->counter = at + 1;
+		rec->resync_counter = -1;
+		out->method = OTP_METHOD_HOTP;
+		return OTP_OK;
 	}
-	return OTP_E_WRONG;
+	if (rc != OTP_E_WRONG || !pol->hotp_resync)
+		return rc;
+	/* First code of a resync: far ahead of the window; the next code must follow it. */
+	rc = find_counter(rec, rec->counter + w, rec->counter + w + pol->hotp_resync, code, &at);
+	if (rc == OTP_OK) {
+		rec->resync_counter = (int64_t)at;
+		out->method = OTP_METHOD_HOTP;
+		return OTP_E_RESYNC;
+	}
+	return rc;
 }
 
 /* The pending SMS code kept here (hashed): one use, until it expires. */
