@@ -109,7 +109,7 @@ static int split_words(char *s, char **words, int max)
 /* One line: the key's row, its number of values, the row's parse, once only. */
 static int parse_line(struct parser *p, char *line)
 {
-	char *w[OTP_VALUES_MAX + 1];
+	char *w[OTP_VALUES_MAX + 1] = { NULL }; /* a row reading past its arity finds NULL */
 	int n = split_words(line, w, OTP_VALUES_MAX + 1), row, rc;
 	struct otp_line l = { .lineno = p->lineno, .err = p->err };
 	size_t slot;
