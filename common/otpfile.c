@@ -184,13 +184,19 @@ static bool seen_key(const struct parser *p, const char *name)
 	return row >= 0 && p->seen[otp_key_slot((size_t)row)];
 }
 
-/* A key the record's kind does not take: what to say. */
+/* A key the record's kind does not take: "period is for totp only". */
 static int refuse_key(struct parser *p, unsigned kind, const struct otp_key *k)
 {
+	static const char *const names[] = { "totp", "hotp", "SMS-only records" };
+	char allowed[64] = "";
+
 	if (kind == OTP_KIND_SMS)
 		return fail(p, "code setting %s without a secret", k->name);
-	return fail(p, "%s is for %s only", k->name,
-		    (k->kinds & OTP_KIND_CODE) == OTP_KIND_HOTP ? "hotp" : "totp");
+	for (unsigned b = 0; b < sizeof(names) / sizeof(names[0]); b++)
+		if (k->kinds & (1u << b))
+			snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed),
+				 "%s%s", allowed[0] ? " and " : "", names[b]);
+	return fail(p, "%s is for %s only", k->name, allowed);
 }
 
 /* The whole file against the table: keys needed, keys out of place, keys that need another. */
@@ -211,6 +217,39 @@ static int check_complete(struct parser *p)
 	return OTP_OK;
 }
 
+/* The raw line s[0..linelen): present, ended, short enough, printable ASCII or tabs. */
+static int check_line(struct parser *p, const char *s, size_t linelen, bool ended)
+{
+	if (p->lineno > OTP_LINES_MAX)
+		return fail(p, "more than %d lines", OTP_LINES_MAX);
+	if (!ended) /* A crash-safe writer always ends with a newline: a missing one is a cut. */
+		return fail(p, "last line has no newline (truncated file?)");
+	if (linelen >= OTP_LINE_MAX)
+		return fail(p, "line longer than %d bytes", OTP_LINE_MAX - 1);
+	for (size_t i = 0; i < linelen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c != '\t' && (c < 0x20 || c > 0x7e))
+			return fail(p, c == 0 ? "NUL byte" : "control or non-ASCII byte");
+	}
+	return OTP_OK;
+}
+
+/* A checked line: a comment, a known key (parsed from the copy in line) or one kept. */
+static int take_line(struct parser *p, const char *s, size_t linelen, char *line)
+{
+	int rc;
+
+	memcpy(line, s, linelen);
+	line[linelen] = '\0';
+	if (line[strspn(line, " \t")] == '#')
+		return OTP_OK;
+	rc = parse_line(p, line);
+	if (rc == OTP_E_NOENT) /* parse_line split the copy; keep the original text. */
+		rc = keep_unknown(p, s, linelen);
+	return rc;
+}
+
 int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
 		     struct otp_parse_error *err)
 {
@@ -225,48 +264,18 @@ int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
 		snprintf(err->reason, sizeof(err->reason), "larger than %d bytes", OTP_FILE_MAX);
 		return OTP_E_TOOBIG;
 	}
-	while (pos < len) {
+	while (pos < len && rc == OTP_OK) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t linelen = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 
 		p.lineno++;
-		if (p.lineno > OTP_LINES_MAX) {
-			rc = fail(&p, "more than %d lines", OTP_LINES_MAX);
-			goto out;
-		}
-		if (!nl) {
-			/* A crash-safe writer always ends with a newline: a missing one is a cut. */
-			rc = fail(&p, "last line has no newline (truncated file?)");
-			goto out;
-		}
-		if (linelen >= OTP_LINE_MAX) {
-			rc = fail(&p, "line longer than %d bytes", OTP_LINE_MAX - 1);
-			goto out;
-		}
-		for (size_t i = 0; i < linelen; i++) {
-			unsigned char c = (unsigned char)buf[pos + i];
-			if (c == '\t')
-				continue;
-			if (c < 0x20 || c > 0x7e) {
-				rc = fail(&p, c == 0 ? "NUL byte" : "control or non-ASCII byte");
-				goto out;
-			}
-		}
-		memcpy(line, buf + pos, linelen);
-		line[linelen] = '\0';
+		rc = check_line(&p, buf + pos, linelen, nl != NULL);
+		if (rc == OTP_OK)
+			rc = take_line(&p, buf + pos, linelen, line);
 		pos += linelen + 1;
-		if (line[strspn(line, " \t")] == '#')
-			continue;
-		rc = parse_line(&p, line);
-		if (rc == OTP_E_NOENT) {
-			/* parse_line split the copy; keep the original text. */
-			rc = keep_unknown(&p, buf + pos - linelen - 1, linelen);
-		}
-		if (rc != OTP_OK)
-			goto out;
 	}
-	rc = check_complete(&p);
-out:
+	if (rc == OTP_OK)
+		rc = check_complete(&p);
 	otp_wipe(line, sizeof(line));
 	if (rc != OTP_OK)
 		otp_record_clear(rec);

@@ -22,7 +22,7 @@
 
 /* The kinds of record, for otp_key.kinds and .needed. */
 enum {
-	OTP_KIND_TOTP = 1u << 0,
+	OTP_KIND_TOTP = 1u << 0,  /* bit order: the names in otpfile.c (refuse_key) */
 	OTP_KIND_HOTP = 1u << 1,
 	OTP_KIND_SMS = 1u << 2,    /* a phone and no secret: SMS codes only */
 };
