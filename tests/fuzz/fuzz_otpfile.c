@@ -3,6 +3,9 @@
  * and a failed parse leaves a cleared record and a located reason. A parsed record must
  * survive the round trip: format it, parse the text again, and the two records must agree
  * field by field; formatting the second record gives the same text (a fixed point).
+ * The written text must also follow the table of keys (common/otpfile_keys.c): each line a
+ * comment, a kept unknown line or a row's key, written once unless the row repeats, and only
+ * for the kinds of record the row belongs to.
  */
 #include "fuzz.h"
 
@@ -10,6 +13,7 @@
 
 #include "err.h"
 #include "otpfile.h"
+#include "otpfile_keys.h"
 #include "secmem.h"
 
 static void check_cleared(const struct otp_record *rec)
@@ -82,6 +86,39 @@ static void check_same(const struct otp_record *a, const struct otp_record *b)
 	FUZZ_CHECK(otp_record_sms_only(a) == otp_record_sms_only(b));
 }
 
+/* text (NUL-terminated, from otp_record_format) against the table, for the record rec. */
+static void check_lines_follow_table(const char *text, const struct otp_record *rec)
+{
+	unsigned kind = (rec->secret_len > 0 || rec->sealed) ? otp_code_kind(rec) : OTP_KIND_SMS;
+	unsigned times[OTP_KEY_ROWS] = { 0 }, extra = 0;
+
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		size_t n = strcspn(l, " \t\n");
+		char key[OTP_LINE_MAX];
+		int row;
+
+		FUZZ_CHECK(strchr(l, '\n') != NULL && n < sizeof(key));
+		memcpy(key, l, n);
+		key[n] = '\0';
+		if (key[0] == '#')
+			continue;
+		row = otp_key_find(key);
+		if (row < 0) {
+			/* Kept lines come last, in their order. */
+			FUZZ_CHECK(extra < rec->extra_count);
+			FUZZ_CHECK(strncmp(l, rec->extra[extra], strlen(rec->extra[extra])) == 0);
+			extra++;
+			continue;
+		}
+		FUZZ_CHECK(extra == 0);
+		FUZZ_CHECK(otp_keys[row].kinds & kind);
+		times[otp_key_slot((size_t)row)]++;
+		FUZZ_CHECK(otp_keys[row].repeats || times[otp_key_slot((size_t)row)] == 1);
+	}
+	FUZZ_CHECK(extra == rec->extra_count);
+	FUZZ_CHECK(times[OTP_KEY_VERSION] == 1);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct otp_record a, b;
@@ -104,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = otp_record_format(&a, &text1, &len1);
 	FUZZ_CHECK(rc == OTP_OK);
 	FUZZ_CHECK(strlen(text1) == len1);
+	check_lines_follow_table(text1, &a);
 
 	rc = otp_record_parse(text1, len1, &b, &err);
 	if (rc != OTP_OK)

@@ -90,4 +90,70 @@ static inline void assert_error(const char *text, int want_rc, unsigned want_lin
 	assert_error_n(text, strlen(text), want_rc, want_line, reason_part);
 }
 
+/* Test bytes: a pattern that differs by seed. */
+static inline void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed * 131 + i * 29 + 7);
+}
+
+/* Field by field, as far as the record says the field is there. */
+static inline void assert_records_equal(const struct otp_record *a, const struct otp_record *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->alg, b->alg);
+	assert_int_equal(a->digits, b->digits);
+	assert_int_equal(a->period, b->period);
+	assert_int_equal(a->window, b->window);
+	assert_int_equal(a->secret_len, b->secret_len);
+	if (a->secret_len)
+		assert_memory_equal(a->secret, b->secret, a->secret_len);
+	assert_int_equal(a->sealed, b->sealed);
+	if (a->sealed) {
+		assert_memory_equal(a->seal.keyid, b->seal.keyid, OTP_SEAL_KEYID_LEN);
+		assert_memory_equal(a->seal.eph, b->seal.eph, OTP_SEAL_PUB_LEN);
+		assert_memory_equal(a->seal.nonce, b->seal.nonce, OTP_SEAL_NONCE_LEN);
+		assert_int_equal(a->seal.ct_len, b->seal.ct_len);
+		assert_memory_equal(a->seal.ct, b->seal.ct, a->seal.ct_len);
+	}
+	assert_string_equal(a->phone, b->phone);
+	assert_int_equal(a->has_backup_kdf, b->has_backup_kdf);
+	if (a->has_backup_kdf) {
+		assert_int_equal(a->backup_kdf.log2_n, b->backup_kdf.log2_n);
+		assert_int_equal(a->backup_kdf.r, b->backup_kdf.r);
+		assert_int_equal(a->backup_kdf.p, b->backup_kdf.p);
+		assert_memory_equal(a->backup_kdf.salt, b->backup_kdf.salt, OTP_SALT_LEN);
+	}
+	assert_int_equal(a->backup_count, b->backup_count);
+	for (unsigned i = 0; i < a->backup_count; i++)
+		assert_memory_equal(a->backup[i], b->backup[i], OTP_HASH_LEN);
+	assert_int_equal(a->counter, b->counter);
+	assert_int_equal(a->last_step, b->last_step);
+	assert_int_equal(a->failures, b->failures);
+	assert_int_equal(a->last_failure, b->last_failure);
+	assert_int_equal(a->locked_until, b->locked_until);
+	assert_int_equal(a->resync_counter, b->resync_counter);
+	assert_int_equal(a->has_sms_code, b->has_sms_code);
+	if (a->has_sms_code) {
+		assert_int_equal(a->sms_by_provider, b->sms_by_provider);
+		if (!a->sms_by_provider) {
+			assert_memory_equal(a->sms_salt, b->sms_salt, OTP_SALT_LEN);
+			assert_memory_equal(a->sms_hash, b->sms_hash, OTP_HASH_LEN);
+		}
+		assert_int_equal(a->sms_expiry, b->sms_expiry);
+	}
+	assert_int_equal(a->sms_last, b->sms_last);
+	assert_int_equal(a->sms_day, b->sms_day);
+	assert_int_equal(a->sms_day_count, b->sms_day_count);
+	assert_int_equal(a->grace_count, b->grace_count);
+	for (unsigned i = 0; i < a->grace_count; i++) {
+		assert_memory_equal(a->grace[i].host, b->grace[i].host, OTP_GRACE_HASH_LEN);
+		assert_int_equal(a->grace[i].until, b->grace[i].until);
+		assert_memory_equal(a->grace[i].mac, b->grace[i].mac, OTP_GRACE_HASH_LEN);
+	}
+	assert_int_equal(a->extra_count, b->extra_count);
+	for (unsigned i = 0; i < a->extra_count; i++)
+		assert_string_equal(a->extra[i], b->extra[i]);
+}
+
 #endif
