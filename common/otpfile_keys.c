@@ -306,7 +306,7 @@ static void format_resync_counter(struct otp_outbuf *o, const struct otp_record 
 static int parse_failures(struct otp_record *rec, const struct otp_line *l)
 {
 	uint64_t u;
-	int rc = line_value(l, 0, 1000000, &u);
+	int rc = line_value(l, 0, OTP_FAILURES_MAX, &u);
 
 	if (rc == OTP_OK)
 		rec->failures = (unsigned)u;

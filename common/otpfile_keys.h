@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 #include "otpfile.h"
+#include "bounds.h"
 
 #define OTP_VALUES_MAX 6        /* values on a line after the key (otp(5)), known or not */
-#define OTP_TIME_MAX INT64_C(253402300799) /* 9999-12-31: no timestamp is later */
 
 /* The kinds of record, for otp_key.kinds and .needed. */
 enum {
