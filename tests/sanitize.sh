@@ -5,7 +5,8 @@
 #             (corpus replay) suites; any ASan/UBSan report or leak fails the test.
 #   valgrind  plain gcc build: the pam suite (libpam loading pam_otp.so) under memcheck;
 #             memory errors or definitely lost bytes in any process fail the test.
-#   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target for FUZZ_SECONDS
+#   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target (the parsers, and
+#             fuzz_auth: pam_sm_authenticate itself, tests/fuzz/fuzz_auth.c) for FUZZ_SECONDS
 #             (two at a time); a crash or failed property fails it and leaves the input in
 #             build-fuzz/tests/fuzz/<target>-crash-*. Its corpus grows across runs.
 # Each test counts as one step, and a build that fails counts as one failed step. A test
