@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <security/pam_appl.h>
 
+#include "conv.h"
+
 /* ---- SHA-1 / HMAC-SHA1 / HOTP (RFC 3174, 2104, 4226) ---- */
 struct sha1 { uint32_t h[5]; uint64_t len; uint8_t buf[64]; size_t n; };
 
@@ -147,37 +149,29 @@ static void sms_code_from_record(char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+/* The answer to each prompt (tests/common/conv.c does the PAM side). */
+static char *answer(void *ctx, int style, const char *prompt)
 {
-	struct round_ctx *rc = data;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	struct round_ctx *rc = ctx;
 
-	if (!r)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-			rc->prompts++;
-			if (!strcmp(code_kind, "sms")) {
-				/* First prompt: ask for a text; second: the code it carried. */
-				if (rc->prompts == 1) {
-					strcpy(rc->code, "sms");
-				} else {
-					rc->t_second = now_s();
-					sms_code_from_record(rc->code, sizeof(rc->code));
-				}
-			} else if (!strcmp(code_kind, "totp") || !strcmp(code_kind, "wrong")) {
-				unsigned c = hotp((uint64_t)time(NULL) / 30);
-				if (!strcmp(code_kind, "wrong"))
-					c = (c + 1) % 1000000;
-				snprintf(rc->code, sizeof(rc->code), "%06u", c);
-			}
-			r[i].resp = strdup(rc->code);
+	rc->prompts++;
+	if (!strcmp(code_kind, "sms")) {
+		/* First prompt: ask for a text; second: the code it carried. */
+		if (rc->prompts == 1) {
+			strcpy(rc->code, "sms");
+		} else {
+			rc->t_second = now_s();
+			sms_code_from_record(rc->code, sizeof(rc->code));
 		}
+	} else if (!strcmp(code_kind, "totp") || !strcmp(code_kind, "wrong")) {
+		unsigned c = hotp((uint64_t)time(NULL) / 30);
+		if (!strcmp(code_kind, "wrong"))
+			c = (c + 1) % 1000000;
+		snprintf(rc->code, sizeof(rc->code), "%06u", c);
 	}
-	*resp = r;
 	if (rc->prompts == 1)
 		rc->first_answer = now_s();
-	return PAM_SUCCESS;
+	return strdup(rc->code);
 }
 
 static char **libs_before;
@@ -234,7 +228,8 @@ static long timed_index = -1;
 static int one_round(const char *who, uint64_t counter, double *lat, int *pamrc, int print_libs)
 {
 	struct round_ctx rc = { .prompts = 0 };
-	struct pam_conv pc = { conv, &rc };
+	struct tconv t = { answer, NULL, &rc };
+	struct pam_conv pc = TCONV_PAM(&t);
 	pam_handle_t *pamh = NULL;
 	double t0 = now_s();
 	int r;

@@ -416,3 +416,14 @@ int otp_cfg_load(struct otp_cfg *cfg, const char *path, const struct otp_log *lo
 	}
 	return rc;
 }
+
+/* The option table, by index: for tests that must cover every option there is. */
+size_t otp_cfg_option_count(void)
+{
+	return N_OPTIONS;
+}
+
+const char *otp_cfg_option_name(size_t i)
+{
+	return i < N_OPTIONS ? options[i].name : NULL;
+}

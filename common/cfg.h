@@ -125,4 +125,9 @@ int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
  */
 int otp_cfg_load(struct otp_cfg *cfg, const char *path, const struct otp_log *log);
 
+/* The options table (tests check that they cover each one): its size, and the name of
+ * option i (NULL past the end). */
+size_t otp_cfg_option_count(void);
+const char *otp_cfg_option_name(size_t i);
+
 #endif

@@ -1,13 +1,16 @@
 #!/bin/bash
-# Memory-safety runs, each in its own build directory, ending with "N passed, N failed":
+# Memory-safety runs, each in its own build directory, ending with the skipped tests' names
+# ("skipped: STEP: TEST", one a line) and then "N passed, N failed, N skipped":
 #   asan      gcc, -Db_sanitize=address,undefined: the unit, pam and fuzz
 #             (corpus replay) suites; any ASan/UBSan report or leak fails the test.
 #   valgrind  plain gcc build: the pam suite (libpam loading pam_otp.so) under memcheck;
 #             memory errors or definitely lost bytes in any process fail the test.
-#   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target for FUZZ_SECONDS
+#   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target (the parsers, and
+#             fuzz_auth: pam_sm_authenticate itself, tests/fuzz/fuzz_auth.c) for FUZZ_SECONDS
 #             (two at a time); a crash or failed property fails it and leaves the input in
 #             build-fuzz/tests/fuzz/<target>-crash-*. Its corpus grows across runs.
-# Each test counts as one step, and a build that fails counts as one failed step.
+# Each test counts as one step, and a build that fails counts as one failed step. A test
+# that skips itself (exit 77) counts as skipped, neither passed nor failed.
 #
 # Environment: FUZZ_SECONDS (default 60), SANITIZE_STEPS (default "asan valgrind fuzz"),
 # SANITIZE_BUILD_PREFIX (default "build-": build-asan, build-valgrind, build-fuzz).
@@ -20,6 +23,8 @@ steps=${SANITIZE_STEPS:-asan valgrind fuzz}
 prefix=${SANITIZE_BUILD_PREFIX:-build-}
 passed=0
 failed=0
+skipped=0
+skipped_names=()
 
 asan_env=(
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
@@ -51,11 +56,16 @@ count_tests() {
 	local out
 	out=$(/usr/bin/python3 tests/sanitize_report.py "$@") ||
 		{ fail_step "$1: cannot read $2"; return; }
-	printf '%s\n' "$out" | grep -v '^COUNT '
+	printf '%s\n' "$out" | grep -v -e '^COUNT ' -e '^SKIPPED '
+	local name
+	while IFS= read -r name; do
+		skipped_names+=("$name")
+	done < <(printf '%s\n' "$out" | sed -n 's/^SKIPPED //p')
 	# shellcheck disable=SC2046
 	set -- $(printf '%s\n' "$out" | sed -n 's/^COUNT //p')
 	passed=$((passed + ${1:-0}))
 	failed=$((failed + ${2:-0}))
+	skipped=$((skipped + ${3:-0}))
 }
 
 run_asan() {
@@ -160,5 +170,8 @@ for s in $steps; do
 	esac
 done
 say "sanitize.sh took $((SECONDS - start)) s"
-echo "$passed passed, $failed failed"
+for name in "${skipped_names[@]}"; do
+	echo "skipped: $name"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -3,8 +3,9 @@
 
     sanitize_report.py LABEL TESTLOG.json [--fuzz] [--valgrind LOGDIR [--timing CASES]]
 
-Prints one line per test, "LABEL: <test> <verdict> [detail]", then "COUNT <passed> <failed>".
-  default     a test passes when meson says OK.
+Prints one line per test, "LABEL: <test> <verdict> [detail]", a line "SKIPPED LABEL: <test>"
+for each test meson reports as skipped (exit 77), then "COUNT <passed> <failed> <skipped>".
+  default     a test passes when meson says OK; SKIP is counted apart, never as passed.
   --fuzz      also shows libFuzzer's executions and any crashing input it wrote.
   --valgrind  a test passes when memcheck found no error and no definitely lost bytes in
               any of its processes (LOGDIR holds one memcheck log per process, forks
@@ -88,10 +89,15 @@ def main():
     timing = set(sys.argv[sys.argv.index("--timing") + 1].split(",")) \
         if "--timing" in sys.argv else set()
     logs = memcheck_logs(vg_dir) if vg_dir else {}
-    passed = failed = 0
+    passed = failed = skipped = 0
     for line in open(path):
         r = json.loads(line)
         name, res = r["name"].split(":", 1)[-1].strip(), r["result"]
+        if res == "SKIP":
+            skipped += 1
+            print(f"{label}: {name} SKIP")
+            print(f"SKIPPED {label}: {name}")
+            continue
         ok = res in ("OK", "EXPECTEDFAIL")
         detail = ""
         if fuzz:
@@ -121,7 +127,7 @@ def main():
         passed += ok
         failed += not ok
         print(f"{label}: {name} {res} {detail}".rstrip())
-    print(f"COUNT {passed} {failed}")
+    print(f"COUNT {passed} {failed} {skipped}")
 
 
 main()

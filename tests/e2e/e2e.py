@@ -6,6 +6,8 @@ A test calls setup(packages), which checks (and if needed installs) the Debian p
 re-executes the script inside `unshare -m`, and returns an Env. Everything the test starts
 lives in that namespace; Env.cleanup() (also run at exit and on SIGTERM) kills every process
 in it and removes the temporary directory. Exit status 77 means skipped (meson's convention).
+Checks, log lines and skips come from tests/pylib/checks.py (require: a failed check stops the
+test).
 """
 import atexit
 import grp
@@ -19,7 +21,12 @@ import sys
 import threading
 import time
 
-SKIP = 77
+# The shared check framework (tests/pylib/checks.py); meson puts it on PYTHONPATH too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "pylib"))
+import checks  # noqa: E402
+from checks import SKIP, log, require, skip  # noqa: E402,F401  (re-exported to the tests)
+
 USER, UID = "e2euser", 2345
 CALLER, CALLER_UID = "e2ecaller", 2346
 PASSWORD = "e2e-Pa55word"
@@ -29,20 +36,6 @@ MODULE = os.environ.get("PAM_OTP_MODULE", "")
 MKOTP = os.environ.get("PAM_OTP_MKOTP", "")
 _NS_FLAG = "PAM_OTP_E2E_HOST_NS"
 ORIGINAL = {}  # host files as they were before we bound our copies over them
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def skip(reason):
-    log(f"SKIP: {reason}")
-    sys.exit(SKIP)
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def run(argv, **kw):
@@ -91,14 +84,14 @@ def setup(packages):
         sys.stdout.flush()
         os.execvpe("unshare", ["unshare", "-m", "--propagation", "private", "--",
                                sys.executable, *sys.argv], env)
-    check(os.readlink("/proc/self/ns/mnt") != os.environ[_NS_FLAG],
+    require(os.readlink("/proc/self/ns/mnt") != os.environ[_NS_FLAG],
           "unshare -m did not give a private mount namespace")
     return Env()
 
 
 def mount(*args):
     r = run(["mount", *args])
-    check(r.returncode == 0, f"mount {' '.join(args)}: {r.stderr.strip()}")
+    require(r.returncode == 0, f"mount {' '.join(args)}: {r.stderr.strip()}")
 
 
 class Env:
@@ -201,7 +194,7 @@ class Env:
 
     def bind_file(self, target, text, mode=0o644, gid=0):
         """Put text over an existing host file, in this namespace only."""
-        check(os.path.isfile(target), f"{target} does not exist on this host")
+        require(os.path.isfile(target), f"{target} does not exist on this host")
         if target not in ORIGINAL:
             ORIGINAL[target] = open(target).read()
         p = self.path("over" + target)
@@ -256,7 +249,7 @@ class Env:
             os.unlink(path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         r = run([MKOTP, path, secret, str(nbackup), *([phone] if phone else [])])
-        check(r.returncode == 0, f"mkotp failed: {r.stderr}")
+        require(r.returncode == 0, f"mkotp failed: {r.stderr}")
         os.chown(path, uid, uid)
         os.chmod(path, 0o600)
         return r.stdout.split()
@@ -318,7 +311,7 @@ class Env:
             if mp == self.root or mp.startswith(self.root + "/"):
                 run(["umount", "-l", mp])
         shutil.rmtree(self.root, ignore_errors=True)
-        check(not os.path.exists(self.root), f"could not remove {self.root}")
+        require(not os.path.exists(self.root), f"could not remove {self.root}")
 
     def dump_logs(self, *files):
         for f in (self.path("syslog"), *files):
@@ -350,4 +343,5 @@ def main(packages, body):
         raise
     finally:
         env.cleanup()
+    checks.summary()
     log("PASS" if not failed else "FAIL")

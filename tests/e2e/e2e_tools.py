@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import e2e
-from e2e import MODULE, SRC, check, run
+from e2e import MODULE, SRC, require, run
 
 
 # --- TOTP, computed independently of our C code (oathtool) ------------------------------
@@ -21,7 +21,7 @@ def new_secret():
 def totp(secret, t=None):
     t = int(time.time() if t is None else t)
     r = run(["oathtool", "--totp", "-b", "-N", f"@{t}", secret])
-    check(r.returncode == 0 and re.fullmatch(r"\d{6}", r.stdout.strip()),
+    require(r.returncode == 0 and re.fullmatch(r"\d{6}", r.stdout.strip()),
           f"oathtool failed: {r.stderr}")
     return r.stdout.strip()
 
@@ -54,7 +54,7 @@ def snippet_lines(rel):
 
 def with_module(line, args=()):
     """Point a pam_otp.so line at the module under test, adding test-only arguments."""
-    check("pam_otp.so" in line, f"not a pam_otp line: {line}")
+    require("pam_otp.so" in line, f"not a pam_otp line: {line}")
     return line.replace("pam_otp.so", " ".join([MODULE, *args]))
 
 
@@ -63,9 +63,9 @@ def stack_from_host(service, snippet, args=()):
     active lines of the shipped snippet conf/<snippet>, as the snippet tells admins to do."""
     f = f"/etc/pam.d/{service}"
     host = (e2e.ORIGINAL[f] if f in e2e.ORIGINAL else open(f).read()).splitlines()
-    check("@include common-auth" in host, f"/etc/pam.d/{service} has no @include common-auth")
+    require("@include common-auth" in host, f"/etc/pam.d/{service} has no @include common-auth")
     ours = [with_module(l, args) if "pam_otp.so" in l else l for l in snippet_lines(snippet)]
-    check(any(MODULE in l for l in ours), f"conf/{snippet} has no pam_otp.so line")
+    require(any(MODULE in l for l in ours), f"conf/{snippet} has no pam_otp.so line")
     out = []
     for l in host:
         out.extend(ours if l.strip() == "@include common-auth" else [l])

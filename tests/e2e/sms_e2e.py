@@ -10,7 +10,7 @@ import time
 
 import e2e
 import e2e_tools as tools
-from e2e import USER, check, log
+from e2e import USER, require, log
 
 PHONE = "+15551234567"
 OFFER = 'Verification code (or "sms" to get one by text message): '
@@ -23,13 +23,13 @@ def received(mock, since, timeout=10):
     while time.time() < end:
         reqs = mock.requests(since)
         if reqs:
-            check(len(reqs) == 1, f"the mock got {len(reqs)} requests: {reqs}")
+            require(len(reqs) == 1, f"the mock got {len(reqs)} requests: {reqs}")
             r = reqs[0]
-            check(r.get("errors") == [], f"the mock found errors in the request: {r}")
+            require(r.get("errors") == [], f"the mock found errors in the request: {r}")
             form = r.get("form") or {}
-            check(form.get("To") == PHONE, f"text sent to {form.get('To')}, not {PHONE}")
+            require(form.get("To") == PHONE, f"text sent to {form.get('To')}, not {PHONE}")
             codes = set(re.findall(r"(?<!\d)\d{6}(?!\d)", form.get("Body", "")))
-            check(len(codes) == 1, f"no single 6-digit code in the text {form.get('Body')!r}")
+            require(len(codes) == 1, f"no single 6-digit code in the text {form.get('Body')!r}")
             log(f"  the mock provider received: {form.get('Body')!r}")
             return codes.pop()
         time.sleep(0.1)
@@ -42,10 +42,10 @@ def sms_answers(mock, first, second=None):
     state = {"since": mock.mark(), "code": None}
 
     def answer(text, echo):
-        check(not echo, f"prompt {text!r} echoes the answer")
+        require(not echo, f"prompt {text!r} echoes the answer")
         if text == OFFER:
             return first
-        check(SENT.fullmatch(text), f"unexpected prompt {text!r}")
+        require(SENT.fullmatch(text), f"unexpected prompt {text!r}")
         state["code"] = received(mock, state["since"])
         return second(state["code"]) if second else state["code"]
     return answer, state
@@ -53,7 +53,7 @@ def sms_answers(mock, first, second=None):
 
 def run(env, Sshd, login, expect, key):
     sender = os.environ.get("PAM_OTP_SMS", "")
-    check(sender and os.access(sender, os.X_OK),
+    require(sender and os.access(sender, os.X_OK),
           f"PAM_OTP_SMS={sender!r} is not the built pam_otp_sms")
     sys.path.insert(0, os.path.join(e2e.SRC, "tests", "sms"))
     import mocklib
@@ -80,7 +80,7 @@ def run(env, Sshd, login, expect, key):
             expect(env, "SMS fallback: 'sms', then the texted code", login(server, answer, key),
                    True, r"accepted SMS code", m)
             used = st["code"]
-            check(used, "no code was texted")
+            require(used, "no code was texted")
 
             answer, st = sms_answers(mock, used)
             m = env.log_mark()
@@ -96,7 +96,7 @@ def run(env, Sshd, login, expect, key):
             m = env.log_mark()
             expect(env, "SMS fallback, wrong texted code", login(server, answer, key), False,
                    r"wrong code", m)
-            check(st["code"], "no code was texted for the wrong-code case")
+            require(st["code"], "no code was texted for the wrong-code case")
 
             m = env.log_mark()
             answer, _ = sms_answers(mock, tools.fresh_code(secret))

@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 import e2e_tools as tools  # noqa: E402
-from e2e import USER, check, log  # noqa: E402
+from e2e import USER, require, log  # noqa: E402
 
 PROMPT = "Verification code: "
 SSHD = "/usr/sbin/sshd"
@@ -48,7 +48,7 @@ class Sshd:
             self.cfg = env.write("sshd_config", cfg)
             self.log = env.path(f"sshd-{self.port}.log")
             t = e2e.run([SSHD, "-T", "-f", self.cfg])
-            check(t.returncode == 0, f"sshd -T: {t.stderr}")
+            require(t.returncode == 0, f"sshd -T: {t.stderr}")
             self.effective = {k: v for k, _, v in
                               (l.partition(" ") for l in t.stdout.splitlines())}
             self.proc = env.spawn([SSHD, "-D", "-e", "-f", self.cfg],
@@ -105,11 +105,11 @@ def login(server, answer, key=None, command="id -un"):
     try:
         t.start_client(timeout=15)
         hk = t.get_remote_server_key()
-        check(f"{hk.get_name()} {hk.get_base64()}" == server.env.hostkey_pub,
+        require(f"{hk.get_name()} {hk.get_base64()}" == server.env.hostkey_pub,
               "the server's host key is not the one we generated")
         if key is not None:
             res["after_key"] = t.auth_publickey(USER, key)
-            check(not t.is_authenticated(), "the public key alone logged in")
+            require(not t.is_authenticated(), "the public key alone logged in")
         try:
             t.auth_interactive(USER, handler)
         except paramiko.AuthenticationException as e:
@@ -129,7 +129,7 @@ def login(server, answer, key=None, command="id -un"):
     finally:
         t.close()
         sock.close()
-    check("handler_error" not in res, f"answering the prompts: {res.get('handler_error')}")
+    require("handler_error" not in res, f"answering the prompts: {res.get('handler_error')}")
     return res
 
 
@@ -138,7 +138,7 @@ def answers(*seq):
     it = iter(seq)
 
     def answer(text, echo):
-        check(text == PROMPT and not echo, f"unexpected prompt {text!r} (echo={echo})")
+        require(text == PROMPT and not echo, f"unexpected prompt {text!r} (echo={echo})")
         return next(it)
     return answer
 
@@ -148,14 +148,14 @@ def expect(env, what, res, ok, log_pattern=None, mark=None):
         f"{' after_key=' + str(res['after_key']) if res['after_key'] is not None else ''}"
         f"{' (' + res['error'] + ')' if res['error'] else ''}")
     if ok:
-        check(res["ok"], f"{what}: login refused")
-        check(res["output"] == USER and res["status"] == 0,
+        require(res["ok"], f"{what}: login refused")
+        require(res["output"] == USER and res["status"] == 0,
               f"{what}: the command printed {res['output']!r}, not {USER!r}")
     else:
-        check(not res["ok"], f"{what}: login ACCEPTED but must be refused")
+        require(not res["ok"], f"{what}: login ACCEPTED but must be refused")
     if log_pattern:
         line = env.wait_log(mark, log_pattern)
-        check(line, f"{what}: no syslog line matching {log_pattern!r}; got "
+        require(line, f"{what}: no syslog line matching {log_pattern!r}; got "
                     f"{env.log_since(mark)}")
         log(f"  syslog: {line}")
 
@@ -164,13 +164,13 @@ def otp_cases(env, server, key):
     """Right code, wrong code, replay, backup code once: against a fresh ~/.otp."""
     secret = tools.new_secret()
     backups = env.write_otp(USER, secret, nbackup=2)
-    check(len(backups) == 2, f"mkotp gave {backups}")
+    require(len(backups) == 2, f"mkotp gave {backups}")
     code = tools.fresh_code(secret)
     m = env.log_mark()
     res = login(server, answers(code), key)
     expect(env, "right TOTP code", res, True, r"accepted TOTP code", m)
     if key is not None:
-        check(res["after_key"] == ["keyboard-interactive"],
+        require(res["after_key"] == ["keyboard-interactive"],
               f"after the key sshd offers {res['after_key']}, not keyboard-interactive")
     m = env.log_mark()
     expect(env, "wrong code", login(server, answers(tools.wrong_code(secret)), key), False,
@@ -200,7 +200,7 @@ def main(env):
     for name in ("hostkey", "client_key"):
         r = e2e.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e",
                      "-f", env.path(name)])
-        check(r.returncode == 0, f"ssh-keygen: {r.stderr}")
+        require(r.returncode == 0, f"ssh-keygen: {r.stderr}")
     env.hostkey_pub = " ".join(open(env.path("hostkey.pub")).read().split()[:2])
     env.write(f"ak/{USER}", open(env.path("client_key.pub")).read())
     key = paramiko.Ed25519Key.from_private_key_file(env.path("client_key"))
@@ -208,21 +208,21 @@ def main(env):
     log("== AuthenticationMethods keyboard-interactive (code alone) ==")
     with Sshd(env, overrides=["AuthenticationMethods keyboard-interactive"]) as server:
         eff = server.effective
-        check(eff.get("usepam") == "yes" and eff.get("kbdinteractiveauthentication") == "yes",
+        require(eff.get("usepam") == "yes" and eff.get("kbdinteractiveauthentication") == "yes",
               f"the shipped drop-in did not turn on UsePAM/KbdInteractive: {eff}")
-        check(eff.get("authenticationmethods") == "keyboard-interactive", eff)
+        require(eff.get("authenticationmethods") == "keyboard-interactive", eff)
         otp_cases(env, server, None)
 
     log("== AuthenticationMethods publickey,keyboard-interactive (shipped drop-in) ==")
     with Sshd(env) as server:
-        check(server.effective.get("authenticationmethods") ==
+        require(server.effective.get("authenticationmethods") ==
               "publickey,keyboard-interactive",
               f"shipped drop-in not in effect: {server.effective.get('authenticationmethods')}")
         secret = tools.new_secret()
         env.write_otp(USER, secret)
         res = login(server, answers(tools.fresh_code(secret)), None)
         expect(env, "right code without the key", res, False)
-        check(not res["prompts"], "the code was asked for before the key")
+        require(not res["prompts"], "the code was asked for before the key")
         otp_cases(env, server, key)
         # pam_otp is what asks: the key alone plus an empty answer does not log in.
         expect(env, "key and empty answer", login(server, answers(""), key), False)

@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 import e2e_tools as tools  # noqa: E402
-from e2e import CALLER, CALLER_UID, PASSWORD, UID, USER, check, log  # noqa: E402
+from e2e import CALLER, CALLER_UID, PASSWORD, UID, USER, require, log  # noqa: E402
 
 PROMPT = r"Verification code: "
 
@@ -32,16 +32,16 @@ def login(env, password, code):
 def expect(env, what, result, ok, marker, log_pattern, mark, needs_steps=2):
     rc, out, steps = result
     log(f"{what}: exit {rc}, steps {steps}, output {out.strip()!r}")
-    check(steps >= needs_steps, f"{what}: the password and code prompts did not both appear")
+    require(steps >= needs_steps, f"{what}: the password and code prompts did not both appear")
     if ok:
-        check(marker in [l.strip() for l in out.splitlines()],
+        require(marker in [l.strip() for l in out.splitlines()],
               f"{what}: no line {marker!r} in the output")
-        check(rc == 0, f"{what}: exit status {rc}")
+        require(rc == 0, f"{what}: exit status {rc}")
     else:
-        check(marker not in [l.strip() for l in out.splitlines()],
+        require(marker not in [l.strip() for l in out.splitlines()],
               f"{what}: logged in but must be refused")
     line = env.wait_log(mark, log_pattern)
-    check(line, f"{what}: no syslog line matching {log_pattern!r}: {env.log_since(mark)}")
+    require(line, f"{what}: no syslog line matching {log_pattern!r}: {env.log_since(mark)}")
     log(f"  syslog: {line}")
 
 
@@ -55,7 +55,7 @@ def cases(env, what, run, ok_marker):
     m = env.log_mark()
     r = run(env, PASSWORD, tools.wrong_code(secret))
     expect(env, f"{what}: wrong code", r, False, ok_marker, r"wrong code", m)
-    check(r[0] != 0, f"{what}: exit status 0 after a wrong code")
+    require(r[0] != 0, f"{what}: exit status 0 after a wrong code")
     m = env.log_mark()
     r = run(env, PASSWORD, code)
     expect(env, f"{what}: replayed code", r, False, ok_marker, r"already used", m)
@@ -63,9 +63,9 @@ def cases(env, what, run, ok_marker):
     m = env.log_mark()
     rc, out, steps = run(env, "not-" + PASSWORD, code)
     log(f"{what}: wrong password: exit {rc}, steps {steps}, output {out.strip()!r}")
-    check(steps == 1 and ok_marker not in [l.strip() for l in out.splitlines()],
+    require(steps == 1 and ok_marker not in [l.strip() for l in out.splitlines()],
           f"{what}: wrong password not refused first")
-    check(not [l for l in env.log_since(m) if "pam_otp" in l],
+    require(not [l for l in env.log_since(m) if "pam_otp" in l],
           f"{what}: pam_otp ran although the password was wrong")
 
 

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 import e2e_tools as tools  # noqa: E402
-from e2e import PASSWORD, UID, USER, check, log  # noqa: E402
+from e2e import PASSWORD, UID, USER, require, log  # noqa: E402
 
 SUDO = "/usr/bin/sudo"
 SUDOERS = ("Defaults !lecture, timestamp_timeout=0, passwd_tries=1\n"
@@ -30,15 +30,15 @@ def expect(env, what, result, ok, asked_code=True, log_pattern=None, mark=None):
     rc, out, err = result
     log(f"{what}: exit {rc}, stdout {out!r}, stderr {err.strip()!r}")
     if ok:
-        check(rc == 0 and out == "root", f"{what}: sudo did not run id as root")
+        require(rc == 0 and out == "root", f"{what}: sudo did not run id as root")
     else:
-        check(rc != 0 and out != "root", f"{what}: sudo ran the command but must refuse")
+        require(rc != 0 and out != "root", f"{what}: sudo ran the command but must refuse")
     # sudo -S writes the PAM prompts to stderr: pam_otp's must appear only if it was asked.
-    check(("Verification code: " in err) == asked_code,
+    require(("Verification code: " in err) == asked_code,
           f"{what}: the code prompt {'was' if not asked_code else 'was not'} shown")
     if log_pattern:
         line = env.wait_log(mark, log_pattern)
-        check(line, f"{what}: no syslog line matching {log_pattern!r}: {env.log_since(mark)}")
+        require(line, f"{what}: no syslog line matching {log_pattern!r}: {env.log_since(mark)}")
         log(f"  syslog: {line}")
 
 
@@ -56,7 +56,7 @@ def shipped_stack(home_variant=False):
             home += 1
             l = tools.with_module(s[1:]) if home_variant else l
         out.append(l)
-    check(admin == 1 and home == 1,
+    require(admin == 1 and home == 1,
           "conf/pam.d/sudo no longer has one file=/var/lib/pam_otp/%u line and one "
           "commented ~/.otp line: update this test")
     return "\n".join(out) + "\n"
@@ -67,7 +67,7 @@ def main(env):
     env.add_users([(USER, UID, PASSWORD)])
     sudoers = env.bind_file("/etc/sudoers", SUDOERS, 0o440)
     r = e2e.run(["visudo", "-c", "-f", sudoers])
-    check(r.returncode == 0, f"visudo -c: {r.stdout}{r.stderr}")
+    require(r.returncode == 0, f"visudo -c: {r.stdout}{r.stderr}")
     # /var/lib/pam_otp as the shipped file says to prepare it, on a private /var/lib.
     e2e.mount("-t", "tmpfs", "-o", "mode=755,nosuid,nodev", "tmpfs", "/var/lib")
     os.mkdir("/var/lib/pam_otp", 0o700)
@@ -89,12 +89,12 @@ def main(env):
     m = env.log_mark()
     expect(env, "wrong password, right code", sudo(env, "not-" + PASSWORD, code), False,
            asked_code=False)
-    check(not [l for l in env.log_since(m) if "pam_otp" in l],
+    require(not [l for l in env.log_since(m) if "pam_otp" in l],
           "pam_otp ran although the password was wrong")
     # The user cannot get at or change the root-owned file.
     r = e2e.run(["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups",
                  "cat", f"/var/lib/pam_otp/{USER}"])
-    check(r.returncode != 0, "the test user can read /var/lib/pam_otp/USER")
+    require(r.returncode != 0, "the test user can read /var/lib/pam_otp/USER")
 
     log("== shipped conf/pam.d/sudo, ~/.otp variant ==")
     env.pam_service("sudo", shipped_stack(home_variant=True))

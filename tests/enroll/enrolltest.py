@@ -4,7 +4,8 @@ Each test gets a private directory with a fake user (nss_wrapper), a home owned 
 user, a PAM service that stacks the real pam_otp.so (pam_wrapper), and runs otp-enroll
 with that user's own uid (setpriv) when the tests run as root.
 
-Environment (set by tests/enroll/meson.build): OTP_ENROLL, PAM_OTP_SO.
+Environment (set by tests/enroll/meson.build): OTP_ENROLL, PAM_OTP_SO. Checks (t.check: record
+and go on, t.finish: the verdict), log lines and skips come from tests/pylib/checks.py.
 """
 import base64
 import hashlib
@@ -17,6 +18,11 @@ import tempfile
 import time
 import urllib.parse
 
+# The shared check framework (tests/pylib/checks.py); meson puts it on PYTHONPATH too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'pylib'))
+from checks import check, finish, log, skip  # noqa: E402,F401  (used by the tests as t.check...)
+
 ENROLL = os.environ.get('OTP_ENROLL', '')
 PAM_OTP = os.environ.get('PAM_OTP_SO', '')
 USER = 'otpuser'
@@ -24,42 +30,19 @@ TEST_UID = 4242
 UNRESERVED = re.compile(r'^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})*$')
 BACKUP_RE = re.compile(r'^\s*([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})\s*$')
 
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    """Record one check; keep going so one run reports every broken thing."""
-    global failures, checks
-    checks += 1
-    if cond:
-        print('ok   ' + what)
-    else:
-        failures += 1
-        print('FAIL ' + what)
-    sys.stdout.flush()
-    return cond
-
-
-def finish():
-    print('%d passed, %d failed' % (checks - failures, failures))
-    sys.exit(1 if failures else 0)
 
 
 def need_tools(*names):
     for n in names:
         if not shutil.which(n):
-            print('SKIP: %s not installed' % n)
-            sys.exit(77)
+            skip('%s not installed' % n)
     for mod in ('pyotp', 'PIL'):
         try:
             __import__(mod)
         except ImportError:
-            print('SKIP: python module %s missing (run with /usr/bin/python3)' % mod)
-            sys.exit(77)
+            skip('python module %s missing (run with /usr/bin/python3)' % mod)
     if not ENROLL or not os.path.exists(ENROLL):
-        print('SKIP: OTP_ENROLL not set to the otp-enroll binary')
-        sys.exit(77)
+        skip('OTP_ENROLL not set to the otp-enroll binary')
 
 
 

@@ -23,9 +23,8 @@ try:
         r = e.enroll('--import-google-authenticator')
         t.check(r.returncode == 0, '%s import: exit 0 (%s)' % (kind, r.stderr.strip()))
         if 'does not accept eight-digit scratch codes' in r.stdout:
-            print('SKIP: this pam_otp core does not accept eight-digit scratch codes as backup '
-                  'codes (common/backup.c otp_backup_normalize); otp-enroll issued new ones')
-            raise SystemExit(77)
+            t.skip('this pam_otp core does not accept eight-digit scratch codes as backup '
+                   'codes (common/backup.c otp_backup_normalize); otp-enroll issued new ones')
         t.check(len(e.otp_fields().get('backup', [])) == 4, '%s: 4 scratch codes stored' % kind)
         t.check(not any(s in e.read_otp() for s in scratch), '%s: stored only as hashes' % kind)
         t.check(e.login(scratch[2]), '%s: a scratch code logs in' % kind)

@@ -5,14 +5,12 @@ cannot read it, says so, and enrolls with the defaults instead of failing; an ex
 tmpfs over /etc/security, so the host's files are never touched. Needs root."""
 import os
 import subprocess
-import sys
 
 import enrolltest as t
 
 t.need_tools('setpriv', 'unshare')
 if os.geteuid() != 0:
-    print('SKIP: needs root (a mount namespace for /etc/security)')
-    sys.exit(77)
+    t.skip('needs root (a mount namespace for /etc/security)')
 
 # Inside the namespace: a root-only conf with a credential, then otp-enroll as the user.
 SCRIPT = r'''

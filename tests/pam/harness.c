@@ -1,4 +1,5 @@
 #include "harness.h"
+#include "conv.h"
 #include "base32.h"
 #include "hotp.h"
 #include "secmem.h"
@@ -179,37 +180,32 @@ void h_set_now(time_t t)
 	setenv("PAM_OTP_TEST_NOW", num, 1);
 }
 
-static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+/* The scripted side of tests/common/conv.c: answers in order, prompts and messages kept. */
+static char *h_answer(void *ctx, int style, const char *prompt)
 {
-	struct h_conv *c = data;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	struct h_conv *c = ctx;
+	int k = c->prompts++;
 
-	if (!r)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		int style = msg[i]->msg_style;
+	if (k >= H_MAX_TURNS || !c->answers[k])
+		return NULL;
+	c->prompt_styles[k] = style;
+	snprintf(c->prompt_text[k], sizeof(c->prompt_text[k]), "%s", prompt);
+	return tconv_dup(c->answers[k]);
+}
 
-		if (style == PAM_PROMPT_ECHO_OFF || style == PAM_PROMPT_ECHO_ON) {
-			int k = c->prompts++;
-			if (k >= H_MAX_TURNS || !c->answers[k]) {
-				free(r);
-				return PAM_CONV_ERR;
-			}
-			c->prompt_styles[k] = style;
-			snprintf(c->prompt_text[k], sizeof(c->prompt_text[k]), "%s", msg[i]->msg);
-			r[i].resp = strdup(c->answers[k]);
-		} else if (c->messages < H_MAX_TURNS) {
-			snprintf(c->message_text[c->messages++], sizeof(c->message_text[0]), "%s",
-				 msg[i]->msg);
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
+static void h_show(void *ctx, int style, const char *text)
+{
+	struct h_conv *c = ctx;
+
+	if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON &&
+	    c->messages < H_MAX_TURNS)
+		snprintf(c->message_text[c->messages++], sizeof(c->message_text[0]), "%s", text);
 }
 
 int h_auth(const char *user, struct h_conv *c, int flags)
 {
-	struct pam_conv conv = { conv_fn, c };
+	struct tconv t = { h_answer, h_show, c };
+	struct pam_conv conv = TCONV_PAM(&t);
 	pam_handle_t *pamh = NULL;
 	int rc = pam_start_confdir(H_SERVICE, user, &conv, h.confdir, &pamh);
 

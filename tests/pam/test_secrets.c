@@ -13,6 +13,7 @@
 #include "backup.h"
 #include "base32.h"
 #include "capture.h"
+#include "conv.h"
 #include "mock_provider.h"
 #include "seal.h"
 
@@ -46,28 +47,20 @@ struct conv {
 	char shown[2048];
 };
 
-static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+static char *answer(void *ctx, int style, const char *prompt)
 {
-	struct conv *c = data;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	struct conv *c = ctx;
 
-	if (!r)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		size_t used = strlen(c->shown);
+	return c->asked < 4 ? tconv_dup(c->answers[c->asked++]) : NULL;
+}
 
-		snprintf(c->shown + used, sizeof(c->shown) - used, "%s\n", msg[i]->msg);
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
-		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-			continue;
-		if (c->asked >= 4 || !c->answers[c->asked]) {
-			free(r);
-			return PAM_CONV_ERR;
-		}
-		r[i].resp = strdup(c->answers[c->asked++]);
-	}
-	*resp = r;
-	return PAM_SUCCESS;
+/* Everything the conversation shows, prompts too, one a line. */
+static void show(void *ctx, int style, const char *text)
+{
+	struct conv *c = ctx;
+	size_t used = strlen(c->shown);
+
+	snprintf(c->shown + used, sizeof(c->shown) - used, "%s\n", text);
 }
 
 static void observe_str(const char *where, const char *s)
@@ -97,7 +90,8 @@ static void observe_list(const char *where, char **list, bool free_them)
 static int login(const char *a0, const char *a1)
 {
 	struct conv c = { .answers = { a0, a1 } };
-	struct pam_conv pc = { conv_fn, &c };
+	struct tconv t = { answer, show, &c };
+	struct pam_conv pc = TCONV_PAM(&t);
 	pam_handle_t *pamh = NULL;
 	char **env;
 	int rc;

@@ -8,12 +8,14 @@
  * "ERROR <text>" or "INFO <text>" (newlines in the text written as \n). Each prompt's answer
  * is the next line of stdin; end of input fails the conversation. Last line: "RESULT <name>",
  * e.g. "RESULT PAM_SUCCESS". Exit status 0 for PAM_SUCCESS, 1 for any other result, 2 when
- * PAM could not be started. Links only libpam.
+ * PAM could not be started. Links only libpam (and tests/common/conv.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <security/pam_appl.h>
+
+#include "conv.h"
 
 static const char *result_name(int rc)
 {
@@ -60,45 +62,34 @@ static char *read_answer(void)
 	return line;
 }
 
-static void free_responses(struct pam_response *r, int n)
+/* tests/common/conv.c does the PAM side; here each message is a line out, each answer in. */
+static void show(void *ctx, int style, const char *text)
 {
-	for (int i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
+	switch (style) {
+	case PAM_PROMPT_ECHO_OFF:
+		print_line("PROMPT", text);
+		break;
+	case PAM_PROMPT_ECHO_ON:
+		print_line("PROMPT_ECHO", text);
+		break;
+	case PAM_ERROR_MSG:
+		print_line("ERROR", text);
+		break;
+	default:
+		print_line("INFO", text);
+		break;
+	}
 }
 
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+static char *answer(void *ctx, int style, const char *prompt)
 {
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-	if (!r)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-		case PAM_PROMPT_ECHO_ON:
-			print_line(msg[i]->msg_style == PAM_PROMPT_ECHO_ON ? "PROMPT_ECHO" : "PROMPT",
-				   msg[i]->msg);
-			if (!(r[i].resp = read_answer())) {
-				free_responses(r, n);
-				return PAM_CONV_ERR;
-			}
-			break;
-		case PAM_ERROR_MSG:
-			print_line("ERROR", msg[i]->msg);
-			break;
-		default:
-			print_line("INFO", msg[i]->msg);
-			break;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
+	return read_answer();
 }
 
 int main(int argc, char **argv)
 {
-	struct pam_conv pc = { conv, NULL };
+	struct tconv t = { answer, show, NULL };
+	struct pam_conv pc = TCONV_PAM(&t);
 	pam_handle_t *pamh = NULL;
 	int rc;
 

@@ -1,7 +1,11 @@
 /* Unit tests for common/cfg.c: every option of the table, as conf keys and as pam.d arguments. */
 #include "cfg_check.h"
 
-/* ---- the option table, written out from cfg.h and pam_otp.conf(5) ---- */
+/*
+ * ---- the option table, written out from cfg.h and pam_otp.conf(5) ----
+ * test_table_covered checks these lists against the real table in common/cfg.c: an option
+ * added there without a row here fails it.
+ */
 
 #define OFF(f) offsetof(struct otp_cfg, f)
 
@@ -16,6 +20,7 @@ static const struct { const char *name; size_t off; } bools[] = {
 	{ "sms_on_empty", OFF(sms_on_empty) },
 	{ "voice", OFF(voice) },
 	{ "allow_insecure_http", OFF(allow_insecure_http) },
+	{ "admin_file_user_owned", OFF(admin_file_user_owned) },
 };
 
 static const struct { const char *name; size_t off; unsigned min, max; } uints[] = {
@@ -41,6 +46,7 @@ static const struct { const char *name; size_t off; bool secret; } strs[] = {
 	{ "prompt", OFF(prompt), false },
 	{ "conf", OFF(conf), false },
 	{ "seal_key", OFF(seal_key), false },
+	{ "seal_pub", OFF(seal_pub), false },
 	{ "sms_trigger", OFF(sms_trigger), false },
 	{ "voice_trigger", OFF(voice_trigger), false },
 	{ "sms_countries", OFF(sms_countries), false },
@@ -63,6 +69,9 @@ static const struct { const char *name; size_t off; bool secret; } strs[] = {
 	{ "webhook_secret", OFF(webhook_secret), true },
 	{ "command", OFF(command), false },
 	{ "sms_host_state", OFF(sms_host_state), false },
+	{ "api_key_sid", OFF(api_key_sid), false },
+	{ "api_key_secret", OFF(api_key_secret), true },
+	{ "session_token", OFF(session_token), true },
 };
 
 static const struct { const char *name; size_t off; const char *values[4]; } enums[] = {
@@ -362,6 +371,90 @@ static void test_unknown_keys(void **state)
 	otp_cfg_free(&cfg);
 }
 
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Every option of the real table (otp_cfg_option_name) has exactly one row in the lists
+ * above, and every row names a real option: set it to a valid value of its type through
+ * otp_cfg_set and see that value, and only it, land in its field.
+ */
+static void test_table_covered(void **state)
+{
+	size_t n = otp_cfg_option_count(), rows = N(bools) + N(uints) + N(strs) + N(enums);
+	bool seal_pub_seen = false;
+
+	(void)state;
+	assert_true(n > 0);
+	assert_null(otp_cfg_option_name(n));
+	for (size_t i = 0; i < n; i++) {
+		const char *name = otp_cfg_option_name(i);
+		struct otp_cfg cfg, before;
+		char err[160], v[32];
+		unsigned found = 0;
+
+		assert_non_null(name);
+		otp_cfg_init(&cfg);
+		memcpy(&before, &cfg, sizeof(cfg));
+		for (size_t k = 0; k < N(bools); k++) {
+			if (strcmp(name, bools[k].name) != 0)
+				continue;
+			found++;
+			/* The opposite of the default, then back. */
+			bool want = !FIELD(&cfg, bools[k].off, bool);
+			assert_int_equal(otp_cfg_set(&cfg, name, want ? "yes" : "no", err,
+						     sizeof(err)), OTP_OK);
+			assert_int_equal(FIELD(&cfg, bools[k].off, bool), want);
+			assert_only_changed(&before, &cfg, bools[k].off, sizeof(bool), false);
+		}
+		for (size_t k = 0; k < N(uints); k++) {
+			if (strcmp(name, uints[k].name) != 0)
+				continue;
+			found++;
+			/* A value other than the default, inside the range. */
+			unsigned want = FIELD(&cfg, uints[k].off, unsigned) == uints[k].max ?
+					uints[k].min : uints[k].max;
+			snprintf(v, sizeof(v), "%u", want);
+			assert_int_equal(otp_cfg_set(&cfg, name, v, err, sizeof(err)), OTP_OK);
+			assert_int_equal(FIELD(&cfg, uints[k].off, unsigned), want);
+			assert_only_changed(&before, &cfg, uints[k].off, sizeof(unsigned), false);
+		}
+		for (size_t k = 0; k < N(strs); k++) {
+			if (strcmp(name, strs[k].name) != 0)
+				continue;
+			found++;
+			assert_int_equal(otp_cfg_set(&cfg, name, "/etc/x y", err, sizeof(err)), OTP_OK);
+			assert_non_null(FIELD(&cfg, strs[k].off, char *));
+			assert_string_equal(FIELD(&cfg, strs[k].off, char *), "/etc/x y");
+			assert_only_changed(&before, &cfg, strs[k].off, sizeof(char *),
+					    strs[k].secret);
+			assert_int_equal(cfg.has_secrets, strs[k].secret);
+			seal_pub_seen |= strcmp(name, "seal_pub") == 0;
+		}
+		for (size_t k = 0; k < N(enums); k++) {
+			if (strcmp(name, enums[k].name) != 0)
+				continue;
+			found++;
+			/* The last value is never the default here (seal=required, sms=auto). */
+			unsigned last = 0;
+			while (enums[k].values[last + 1])
+				last++;
+			assert_int_not_equal(FIELD(&cfg, enums[k].off, unsigned), last);
+			assert_int_equal(otp_cfg_set(&cfg, name, enums[k].values[last], err,
+						     sizeof(err)), OTP_OK);
+			assert_int_equal(FIELD(&cfg, enums[k].off, unsigned), last);
+			assert_only_changed(&before, &cfg, enums[k].off, sizeof(unsigned), false);
+		}
+		if (found != 1)
+			print_error("option %s of common/cfg.c has %u rows in test_cfg.c's lists "
+				    "(add one, with a valid value of its type)\n", name, found);
+		assert_int_equal(found, 1);
+		otp_cfg_free(&cfg);
+	}
+	/* No stale row: each names an option that exists, so the counts match. */
+	assert_int_equal(rows, n);
+	assert_true(seal_pub_seen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_enums_set),
 		cmocka_unit_test(test_enums_set_arg),
 		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_table_covered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

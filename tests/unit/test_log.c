@@ -41,6 +41,12 @@ static void test_log_formats(void **state)
 	assert_int_equal(cap.calls, 1);
 }
 
+/*
+ * common/log.c formats into a 512-byte buffer with vsnprintf: a longer message is cut to its
+ * first 511 bytes (and the callback still gets a terminated string); 511 bytes pass whole.
+ */
+#define LOG_KEEP 511
+
 static void test_log_truncates(void **state)
 {
 	struct capture cap = { 0 };
@@ -48,13 +54,32 @@ static void test_log_truncates(void **state)
 	char big[2000];
 
 	(void)state;
-	memset(big, 'z', sizeof(big) - 1);
+	/* A pattern, so that the kept part must be the start of the message, in order. */
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = (char)('a' + i % 26);
 	big[sizeof(big) - 1] = '\0';
 	otp_log(&log, LOG_ERR, "%s", big);
 	assert_int_equal(cap.calls, 1);
-	assert_true(strlen(cap.msg) > 100);
-	assert_true(strlen(cap.msg) < sizeof(big) - 1);
-	assert_true(strspn(cap.msg, "z") == strlen(cap.msg));
+	assert_int_equal(cap.prio, LOG_ERR);
+	assert_int_equal(strlen(cap.msg), LOG_KEEP);
+	assert_memory_equal(cap.msg, big, LOG_KEEP);
+
+	/* Exactly at the limit: whole. One more: the last byte goes. */
+	for (size_t len = LOG_KEEP - 1; len <= LOG_KEEP + 2; len++) {
+		size_t want = len < LOG_KEEP ? len : LOG_KEEP;
+
+		big[len] = '\0';
+		otp_log(&log, LOG_INFO, "%s", big);
+		assert_int_equal(strlen(cap.msg), want);
+		assert_memory_equal(cap.msg, big, want);
+		big[len] = (char)('a' + len % 26);
+	}
+	/* The cut falls inside what the format expands to, not only in the format string. */
+	otp_log(&log, LOG_ERR, "user %s tries %d", big + 1000, 7);
+	assert_int_equal(strlen(cap.msg), LOG_KEEP);
+	assert_memory_equal(cap.msg, "user ", 5);
+	assert_memory_equal(cap.msg + 5, big + 1000, LOG_KEEP - 5);
+	assert_int_equal(cap.calls, 6);
 }
 
 static void test_sanitize(void **state)
