@@ -190,13 +190,14 @@ static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
 /* ca_file= and command= are trusted as root: the same rule as the module's (trustpath.h). */
 static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
 {
+	const struct otp_sms_provider *p = otp_sms_provider_find(cfg->provider);
 	char why[320], program[1100];
 
 	if (cfg->ca_file && otp_trusted_path(cfg->ca_file, why, sizeof(why)) != OTP_OK) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why);
 		return false;
 	}
-	if (cfg->provider && strcmp(cfg->provider, "command") == 0 && cfg->command) {
+	if (p && p->runs_command && cfg->command) {
 		size_t n = strcspn(cfg->command, " ");
 
 		snprintf(program, sizeof(program), "%.*s", (int)(n < sizeof(program) ? n :
