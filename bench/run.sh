@@ -17,6 +17,8 @@ missing=$(for p in $pkgs; do dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | g
 if [ -n "$missing" ]; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
-[ -f "$build/build.ninja" ] || meson setup "$build" "$src" -Dtests=false >/dev/null
+# The driver without the test suite (-Dbench=true). --reconfigure: also a build dir made
+# before that option existed gets it (and a new one is set up as usual).
+meson setup --reconfigure "$build" "$src" -Dtests=false -Dbench=true >/dev/null
 ninja -C "$build" >/dev/null
 BENCH_OUTER_NS=$(readlink /proc/self/ns/mnt) exec unshare -m --propagation private /usr/bin/python3 "$here/bench.py" "$build" "$@"

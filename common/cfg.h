@@ -62,7 +62,7 @@ struct otp_cfg {
 	unsigned connect_timeout;
 
 	/* SMS provider (read by the sender program). Secrets only from the conf file. */
-	char *provider;          /* twilio twilio-verify telnyx plivo vonage sns webhook command */
+	char *provider;          /* one of OTP_SMS_PROVIDERS (sms_providers.h) */
 	char *api_base;
 	char *ca_file;
 	bool allow_insecure_http;

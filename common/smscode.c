@@ -153,16 +153,6 @@ void otp_phone_mask(const char *phone, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-bool otp_sms_provider_calls(const char *provider)
-{
-	static const char *const calling[] = { "twilio", "twilio-verify", "plivo" };
-
-	for (size_t i = 0; provider && i < sizeof(calling) / sizeof(calling[0]); i++)
-		if (strcmp(provider, calling[i]) == 0)
-			return true;
-	return false;
-}
-
 int otp_sms_message(const char *tmpl, const char *code, const char *issuer, const char *host,
 		    unsigned minutes, const char *domain, char *out, size_t outsz)
 {

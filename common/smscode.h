@@ -52,9 +52,6 @@ int otp_sms_code_matches(const struct otp_record *rec, const char *input, time_t
 /* "+1••••••4567": the first two characters and the last four stay, the rest are bullets. */
 void otp_phone_mask(const char *phone, char *out, size_t outsz);
 
-/* Can this sms_provider place a voice call (the "call" actions of common/sms/provider.c)? */
-bool otp_sms_provider_calls(const char *provider);
-
 /*
  * Fill a message template: {code} {issuer} {host} {minutes}; then, with domain, a last line
  * "@domain #code" (origin-bound code autofill). Returns 0 or OTP_E_TOOBIG/OTP_E_INVAL.

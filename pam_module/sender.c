@@ -33,8 +33,8 @@ _Noreturn static void child_fail(int errfd, int step)
 	int msg[2] = { step, errno };
 
 	if (write(errfd, msg, sizeof(msg)) < 0)
-		_exit(SENDER_NOT_RUN);
-	_exit(SENDER_NOT_RUN);
+		_exit(OTP_SMS_X_NOT_RUN);
+	_exit(OTP_SMS_X_NOT_RUN);
 }
 
 _Noreturn static void child(int in, int out, int errfd, const char *path, const char *conf,
@@ -47,7 +47,7 @@ _Noreturn static void child(int in, int out, int errfd, const char *path, const 
 	/* Above 2 first: the application may have closed 0-2, so a pipe may sit there. */
 	if ((in = fcntl(in, F_DUPFD_CLOEXEC, 10)) < 0 || (out = fcntl(out, F_DUPFD_CLOEXEC, 10)) < 0 ||
 	    (errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 10)) < 0)
-		_exit(SENDER_NOT_RUN);
+		_exit(OTP_SMS_X_NOT_RUN);
 	if ((step = child_setup()) != 0)
 		child_fail(errfd, step);
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -159,7 +159,8 @@ static void wait_exit(pid_t pid, long deadline)
 
 long sender_deadline(const struct module_ctx *ctx)
 {
-	/* The sender stops its own work 500 ms before (see pam_otp_sms.c); this is the kill. */
+	/* The sender stops its own work 500 ms before (see common/sms/pam_otp_sms.c); this is
+	 * the kill. */
 	return otp_monotonic_ms() + (long)ctx->cfg.timeout * 1000L + 1000;
 }
 
@@ -169,7 +170,7 @@ int sender_run(struct module_ctx *ctx, const char *action, const char *input, lo
 	const char *path = sender_path(ctx);
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old_chld, old_pipe;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	int to_child[2], from_child[2], errpipe[2], status = 0, rc = SENDER_NOT_RUN;
+	int to_child[2], from_child[2], errpipe[2], status = 0, rc = OTP_SMS_X_NOT_RUN;
 	char full[INPUT_MAX];
 	int len;
 	pid_t pid;
@@ -180,17 +181,17 @@ int sender_run(struct module_ctx *ctx, const char *action, const char *input, lo
 	if (len < 0 || (size_t)len >= sizeof(full)) {
 		otp_wipe(full, sizeof(full));
 		snprintf(line, linesz, "input for the SMS sender too long");
-		return SENDER_NOT_RUN;
+		return OTP_SMS_X_NOT_RUN;
 	}
 	if (pipe2(to_child, O_CLOEXEC) != 0) {
 		otp_wipe(full, sizeof(full));
-		return SENDER_NOT_RUN;
+		return OTP_SMS_X_NOT_RUN;
 	}
 	if (pipe2(from_child, O_CLOEXEC) != 0) {
 		close(to_child[0]);
 		close(to_child[1]);
 		otp_wipe(full, sizeof(full));
-		return SENDER_NOT_RUN;
+		return OTP_SMS_X_NOT_RUN;
 	}
 	if (pipe2(errpipe, O_CLOEXEC) != 0) {
 		close(to_child[0]);
@@ -198,7 +199,7 @@ int sender_run(struct module_ctx *ctx, const char *action, const char *input, lo
 		close(from_child[0]);
 		close(from_child[1]);
 		otp_wipe(full, sizeof(full));
-		return SENDER_NOT_RUN;
+		return OTP_SMS_X_NOT_RUN;
 	}
 	/* The application may ignore SIGCHLD (then waitpid cannot reap) or die on SIGPIPE. */
 	sigaction(SIGCHLD, &dfl, &old_chld);
@@ -222,7 +223,7 @@ int sender_run(struct module_ctx *ctx, const char *action, const char *input, lo
 		/* Dead or not, everything it started goes with it: nothing of the session may
 		 * send a text after the module has given its answer. */
 		status = reap_session(pid);
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : SENDER_KILLED;
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : OTP_SMS_X_KILLED;
 	}
 	for (size_t i = 0; line[i]; i++)
 		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)

@@ -11,14 +11,7 @@
 #include <stddef.h>
 
 #include "module.h"
-
-/* Exit statuses of pam_otp_sms (see pam_otp_sms in pam_otp(8)). */
-enum sender_status {
-	SENDER_OK = 0, SENDER_DENIED = 1, SENDER_INVALID_NUMBER = 2, SENDER_PROVIDER_ERROR = 3,
-	SENDER_UNREACHABLE = 4, SENDER_CONFIG = 5, SENDER_RATE_LIMITED = 6,
-	SENDER_KILLED = 100,   /* did not finish in time: killed */
-	SENDER_NOT_RUN = 101,  /* could not be started */
-};
+#include "sms_exit.h" /* enum otp_sms_exit: what sender_run returns */
 
 /*
  * When a sender started now must be killed: timeout + 1 s from now (CLOCK_MONOTONIC, ms).
@@ -34,7 +27,7 @@ const char *sender_path(const struct module_ctx *ctx);
  * Run `sender --conf CONF action` with input and "deadline_ms=DEADLINE" on stdin; at the
  * deadline its session is killed. line receives its first output line, or why it could not
  * be started ("cannot run the SMS sender PATH: REASON"), sanitised. Returns an enum
- * sender_status.
+ * otp_sms_exit.
  */
 int sender_run(struct module_ctx *ctx, const char *action, const char *input, long deadline,
 	       char *line, size_t linesz);

@@ -7,6 +7,7 @@
 #include "secmem.h"
 #include "sender.h"
 #include "smscode.h"
+#include "sms_providers.h"
 #include "trustpath.h"
 
 #include <stdio.h>
@@ -19,9 +20,18 @@
 #define USE_APP "use your authenticator app or a backup code."
 #define USE_BACKUP "try again later or use a backup code." /* SMS only: no app to turn to */
 
+/* The configured provider's description; NULL when none is set or the name is unknown. */
+static const struct otp_sms_provider *provider(const struct module_ctx *ctx)
+{
+	return otp_sms_provider_find(ctx->cfg.provider);
+}
+
+/* The provider makes and checks the code itself: the module stores none. */
 static bool by_provider(const struct module_ctx *ctx)
 {
-	return ctx->cfg.provider && strcmp(ctx->cfg.provider, "twilio-verify") == 0;
+	const struct otp_sms_provider *p = provider(ctx);
+
+	return p && p->keeps_code;
 }
 
 /* A path from the configuration that root will run or trust: say what is wrong with it. */
@@ -47,6 +57,7 @@ static const char *command_program(const char *command, char *buf, size_t bufsz)
 
 bool sms_offered(struct module_ctx *ctx, const struct otp_record *rec)
 {
+	const struct otp_sms_provider *p = provider(ctx);
 	char program[1100];
 
 	if (ctx->cfg.sms_mode == OTP_SMS_OFF || !ctx->cfg.provider || !rec->phone[0])
@@ -60,7 +71,7 @@ bool sms_offered(struct module_ctx *ctx, const struct otp_record *rec)
 	}
 	if (!path_trusted(ctx, "sms_helper", sender_path(ctx)) ||
 	    (ctx->cfg.ca_file && !path_trusted(ctx, "ca_file", ctx->cfg.ca_file)) ||
-	    (strcmp(ctx->cfg.provider, "command") == 0 && ctx->cfg.command &&
+	    (p && p->runs_command && ctx->cfg.command &&
 	     !path_trusted(ctx, "command",
 			   command_program(ctx->cfg.command, program, sizeof(program)))))
 		return false;
@@ -70,7 +81,9 @@ bool sms_offered(struct module_ctx *ctx, const struct otp_record *rec)
 /* voice= asks for calls, but only some providers can place one: never offer what fails. */
 static bool voice_usable(const struct module_ctx *ctx)
 {
-	return ctx->cfg.voice && otp_sms_provider_calls(ctx->cfg.provider);
+	const struct otp_sms_provider *p = provider(ctx);
+
+	return ctx->cfg.voice && p && p->calls;
 }
 
 const char *sms_prompt(struct module_ctx *ctx, char *buf, size_t bufsz)
@@ -213,7 +226,7 @@ static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phon
 	if (rc != OTP_OK) {
 		module_log(ctx, LOG_ERR, "message= template is invalid or too long");
 		otp_wipe(message, sizeof(message));
-		return SENDER_CONFIG;
+		return OTP_SMS_X_CONFIG;
 	}
 	if (by_provider(ctx))
 		action = ch == SMS_CALL ? "verify-start-call" : "verify-start";
@@ -224,10 +237,10 @@ static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phon
 	/* The clock starts now, after the lock: waiting for another login costs no sender time. */
 	status = rc == OTP_OK ? sender_run(ctx, action, input, sender_deadline(ctx), line,
 					   sizeof(line))
-			      : SENDER_CONFIG;
+			      : OTP_SMS_X_CONFIG;
 	otp_wipe(input, sizeof(input));
 	otp_wipe(message, sizeof(message));
-	if (status == SENDER_OK)
+	if (status == OTP_SMS_X_OK)
 		module_log(ctx, LOG_INFO, "%s sent: %s", ch == SMS_CALL ? "call" : "SMS", line);
 	else
 		module_log(ctx, LOG_ERR, "%s failed (sender status %d): %s",
@@ -385,7 +398,7 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 	/* Sent after the lock is released: a slow provider must not block other logins. */
 	status = deliver(ctx, ch, ra.phone, by_provider(ctx) ? NULL : code);
 	otp_wipe(code, sizeof(code));
-	if (status != SENDER_OK) {
+	if (status != OTP_SMS_X_OK) {
 		otp_record_init(&after);
 		userfile_update(ctx, forget_change, &ra, &after); /* logs its own failure */
 		otp_record_clear(&after);
@@ -411,9 +424,9 @@ int sms_remote_check(void *arg, const struct otp_record *rec, const char *code)
 		return OTP_E_INVAL;
 	status = sender_run(ctx, "verify-check", input, sender_deadline(ctx), line, sizeof(line));
 	otp_wipe(input, sizeof(input));
-	if (status == SENDER_OK)
+	if (status == OTP_SMS_X_OK)
 		return OTP_OK;
-	if (status == SENDER_DENIED)
+	if (status == OTP_SMS_X_DENIED)
 		return OTP_E_WRONG;
 	module_log(ctx, LOG_ERR, "verification check failed (sender status %d): %s", status,
 		   line[0] ? line : "no output");

@@ -8,6 +8,7 @@
 #include "provider.h"
 #include "buf.h"
 #include "secmem.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,14 +87,6 @@ static void child(char **argv, int in, int errfd)
 	_exit(127);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for pid until the deadline; kill its group then. Returns the status or -1. */
 static int wait_until(pid_t pid, long long deadline)
 {
@@ -107,7 +100,7 @@ static int wait_until(pid_t pid, long long deadline)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline)
+		if (otp_monotonic_ms() >= deadline)
 			break;
 		nanosleep(&tick, NULL);
 	}
@@ -142,7 +135,7 @@ static void feed(int fd, const struct otp_sms_req *req)
 void otp_sms_command(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		     struct otp_sms_res *res)
 {
-	long long deadline = now_ms() + (long long)(cfg->timeout ? cfg->timeout : 10) * 1000;
+	long long deadline = otp_monotonic_ms() + (long long)(cfg->timeout ? cfg->timeout : 10) * 1000;
 	char *argv[ARGS_MAX] = { NULL };
 	int in[2] = { -1, -1 }, ep[2] = { -1, -1 }, err = 0, status;
 	pid_t pid;

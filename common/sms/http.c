@@ -1,6 +1,7 @@
 #include "http.h"
 #include "err.h"
 #include "secmem.h"
+#include "monotime.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -32,14 +33,6 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 	memcpy(s->buf + s->len, ptr, n);
 	s->len += n;
 	return n;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long long ms)
@@ -227,7 +220,7 @@ static bool setup(CURL *h, const struct otp_cfg *cfg, const struct otp_http_req 
 /* Both timeouts for the time that is left; false if libcurl refused either. */
 static bool set_timeouts(CURL *h, const struct otp_cfg *cfg, long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - otp_monotonic_ms();
 	long long conn_ms = (long long)(cfg->connect_timeout ? cfg->connect_timeout : 5) * 1000;
 
 	if (left < 1)
@@ -306,7 +299,7 @@ static bool attempt(CURL *h, const struct otp_cfg *cfg, const struct otp_http_re
 int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
 		  struct otp_http_resp *resp)
 {
-	long long deadline = now_ms() + (long long)(cfg->timeout ? cfg->timeout : 10) * 1000;
+	long long deadline = otp_monotonic_ms() + (long long)(cfg->timeout ? cfg->timeout : 10) * 1000;
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
 	struct sink s = { NULL, 0, false };
@@ -340,7 +333,7 @@ int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
 		bool again = attempt(h, cfg, req, deadline, &s, errbuf, resp, &wait);
 
 		if (!again || resp->tries >= OTP_HTTP_MAX_TRIES ||
-		    deadline - now_ms() - wait < MIN_LEFT_MS)
+		    deadline - otp_monotonic_ms() - wait < MIN_LEFT_MS)
 			break;
 		sleep_ms(wait);
 	}

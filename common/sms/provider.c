@@ -3,27 +3,34 @@
 
 #include <string.h>
 
-#define ACT(a) (1u << (a))
+typedef void (*provider_fn)(const struct otp_cfg *, const struct otp_sms_req *,
+			    struct otp_sms_res *);
 
-struct provider {
-	const char *name;
-	void (*fn)(const struct otp_cfg *, const struct otp_sms_req *, struct otp_sms_res *);
-	unsigned actions; /* ACT() bits of what it can do */
-};
+/* Each provider's function, in the order of otp_sms_providers (the same list makes both). */
+#define FN(name, fn, calls, keeps, command) fn,
+static const provider_fn functions[] = { OTP_SMS_PROVIDERS(FN) };
+_Static_assert(sizeof(functions) / sizeof(functions[0]) == OTP_SMS_PROVIDER_COUNT,
+	       "one function per provider");
 
-/* Which ones can call is also in otp_sms_provider_calls (common/smscode.c): the module
- * offers "call" only for those, without linking this library. */
-static const struct provider providers[] = {
-	{ "twilio", otp_sms_twilio, ACT(OTP_SMS_SEND) | ACT(OTP_SMS_CALL) },
-	{ "twilio-verify", otp_sms_twilio_verify,
-	  ACT(OTP_SMS_VERIFY_START) | ACT(OTP_SMS_VERIFY_START_CALL) | ACT(OTP_SMS_VERIFY_CHECK) },
-	{ "telnyx", otp_sms_telnyx, ACT(OTP_SMS_SEND) },
-	{ "plivo", otp_sms_plivo, ACT(OTP_SMS_SEND) | ACT(OTP_SMS_CALL) },
-	{ "vonage", otp_sms_vonage, ACT(OTP_SMS_SEND) },
-	{ "sns", otp_sms_sns, ACT(OTP_SMS_SEND) },
-	{ "webhook", otp_sms_webhook, ACT(OTP_SMS_SEND) },
-	{ "command", otp_sms_command, ACT(OTP_SMS_SEND) },
-};
+/*
+ * What a provider can do follows from its description: one that keeps its own code starts
+ * and checks verifications, any other sends the module's code; calls only where it can.
+ */
+static bool can(const struct otp_sms_provider *p, enum otp_sms_action act)
+{
+	switch (act) {
+	case OTP_SMS_SEND:
+		return !p->keeps_code;
+	case OTP_SMS_CALL:
+		return !p->keeps_code && p->calls;
+	case OTP_SMS_VERIFY_START:
+	case OTP_SMS_VERIFY_CHECK:
+		return p->keeps_code;
+	case OTP_SMS_VERIFY_START_CALL:
+		return p->keeps_code && p->calls;
+	}
+	return false;
+}
 
 static const char *const action_names[] = {
 	[OTP_SMS_SEND] = "send",
@@ -47,6 +54,8 @@ int otp_sms_action_parse(const char *name, enum otp_sms_action *out)
 int otp_sms_run(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		struct otp_sms_res *res)
 {
+	const struct otp_sms_provider *p;
+
 	memset(res, 0, sizeof(*res));
 	res->mask_cfg = cfg;
 	res->mask_req = req;
@@ -55,24 +64,21 @@ int otp_sms_run(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "no provider set in the conf file");
 		return res->exit;
 	}
-	for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
-		const struct provider *p = &providers[i];
-
-		if (strcmp(cfg->provider, p->name) != 0)
-			continue;
-		res->provider = p->name;
-		if (!(p->actions & ACT(req->action))) {
-			otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "provider %s cannot %s",
-				     p->name, action_names[req->action]);
-			return res->exit;
-		}
-		/* A code the provider did not like must never read as success. */
-		res->exit = OTP_SMS_X_PROVIDER;
-		res->kind = OTP_SMS_K_MALFORMED;
-		p->fn(cfg, req, res);
+	p = otp_sms_provider_find(cfg->provider);
+	if (!p) {
+		res->provider = "unknown";
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "unknown provider");
 		return res->exit;
 	}
-	res->provider = "unknown";
-	otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "unknown provider");
+	res->provider = p->name;
+	if (!can(p, req->action)) {
+		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "provider %s cannot %s", p->name,
+			     action_names[req->action]);
+		return res->exit;
+	}
+	/* A code the provider did not like must never read as success. */
+	res->exit = OTP_SMS_X_PROVIDER;
+	res->kind = OTP_SMS_K_MALFORMED;
+	functions[p - otp_sms_providers](cfg, req, res);
 	return res->exit;
 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "cfg.h"
+#include "sms_exit.h"      /* enum otp_sms_exit: res->exit */
+#include "sms_providers.h" /* which provider can do which action */
 
 enum otp_sms_action {
 	OTP_SMS_SEND,              /* "send": a text with the code */
@@ -18,17 +20,6 @@ enum otp_sms_action {
 	OTP_SMS_VERIFY_START,      /* "verify-start": the provider makes and texts a code */
 	OTP_SMS_VERIFY_START_CALL, /* "verify-start-call": same, by voice call */
 	OTP_SMS_VERIFY_CHECK,      /* "verify-check": the provider checks the code */
-};
-
-/* Exit statuses of pam_otp_sms (the contract with the module). */
-enum otp_sms_exit {
-	OTP_SMS_X_OK = 0,
-	OTP_SMS_X_DENIED = 1,      /* verify-check: wrong code, or verification gone */
-	OTP_SMS_X_REJECTED = 2,    /* invalid number or other permanent 4xx */
-	OTP_SMS_X_PROVIDER = 3,    /* 5xx after retries, malformed reply, unexpected status */
-	OTP_SMS_X_UNREACHABLE = 4, /* timeout, cannot connect, TLS failure */
-	OTP_SMS_X_CONFIG = 5,      /* missing settings, bad conf, bad input */
-	OTP_SMS_X_RATE = 6,        /* 429 after retries */
 };
 
 enum otp_sms_kind {
@@ -96,7 +87,7 @@ bool otp_sms_ident_ok(const char *s);
 char *otp_sms_url(const struct otp_cfg *cfg, const char *def_base, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The providers (one file each). */
+/* The providers (one file each), listed in OTP_SMS_PROVIDERS (common/sms_providers.h). */
 void otp_sms_twilio(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		    struct otp_sms_res *res);
 void otp_sms_twilio_verify(const struct otp_cfg *cfg, const struct otp_sms_req *req,

@@ -291,6 +291,8 @@ static void sms_stand_in_sender(void **state)
 	char buf[8192], code[16];
 	FILE *f;
 
+	if (!getenv("PAM_OTP_SMS"))
+		skip(); /* meson sets it when SMS is built: a module without it offers none */
 	snprintf(standin, sizeof(standin), "%s/sender.sh", h.root);
 	f = fopen(standin, "w");
 	assert_non_null(f);

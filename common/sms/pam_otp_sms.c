@@ -18,6 +18,7 @@
 #include "secmem.h"
 #include "sms/provider.h"
 #include "trustpath.h"
+#include "monotime.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -156,14 +157,6 @@ static const char *check_input(struct input *in, enum otp_sms_action act, int *k
 	return NULL;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Fit all the work before the module's deadline: the providers and the command provider
  * bound everything they do by timeout (one total, retries included), so timeout becomes at
@@ -177,7 +170,7 @@ static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
 		return NULL; /* run by hand: timeout as configured */
 	if (!digits(deadline, 1, 18))
 		return "deadline_ms= must be a number of milliseconds";
-	left = strtoll(deadline, NULL, 10) - DEADLINE_MARGIN_MS - now_ms();
+	left = strtoll(deadline, NULL, 10) - DEADLINE_MARGIN_MS - otp_monotonic_ms();
 	if (left < 1000)
 		return "no time left before the module's deadline";
 	if ((long long)cfg->timeout * 1000 > left)
@@ -190,6 +183,7 @@ static const char *obey_deadline(const char *deadline, struct otp_cfg *cfg)
 /* ca_file= and command= are trusted as root: the same rule as the module's (trustpath.h). */
 static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
 {
+	const struct otp_sms_provider *p = otp_sms_provider_find(cfg->provider);
 	struct otp_why why;
 	char program[1100];
 
@@ -197,7 +191,7 @@ static bool paths_trusted(const struct otp_cfg *cfg, struct otp_sms_res *res)
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "ca_file is not safe to use: %s", why.text);
 		return false;
 	}
-	if (cfg->provider && strcmp(cfg->provider, "command") == 0 && cfg->command) {
+	if (p && p->runs_command && cfg->command) {
 		size_t n = strcspn(cfg->command, " ");
 
 		snprintf(program, sizeof(program), "%.*s", (int)(n < sizeof(program) ? n :
