@@ -154,8 +154,7 @@ static int parse_bool(const char *v, bool *out)
 	return OTP_E_INVAL;
 }
 
-int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *err,
-		size_t errsz)
+int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, struct otp_why *err)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		const struct opt *o = &options[i];
@@ -167,13 +166,13 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *e
 		switch (o->type) {
 		case T_BOOL:
 			if (parse_bool(value, field) != OTP_OK) {
-				snprintf(err, errsz, "%s takes yes or no", key);
+				otp_why_set(err, 0, "%s takes yes or no", key);
 				return OTP_E_INVAL;
 			}
 			return OTP_OK;
 		case T_UINT:
 			if (!value || otp_parse_u64(value, o->max, &u) != OTP_OK || u < o->min) {
-				snprintf(err, errsz, "%s must be a whole number from %u to %u", key,
+				otp_why_set(err, 0, "%s must be a whole number from %u to %u", key,
 					 o->min, o->max);
 				return OTP_E_INVAL;
 			}
@@ -186,7 +185,7 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *e
 					return OTP_OK;
 				}
 			}
-			snprintf(err, errsz, "%s: unknown value", key);
+			otp_why_set(err, 0, "%s: unknown value", key);
 			return OTP_E_INVAL;
 		case T_SECRET:
 			cfg->has_secrets = true;
@@ -195,11 +194,11 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *e
 			char *copy;
 
 			if (!value || !*value) {
-				snprintf(err, errsz, "%s needs a value", key);
+				otp_why_set(err, 0, "%s needs a value", key);
 				return OTP_E_INVAL;
 			}
 			if (strlen(value) > 1024) {
-				snprintf(err, errsz, "%s is too long", key);
+				otp_why_set(err, 0, "%s is too long", key);
 				return OTP_E_INVAL;
 			}
 			if (!(copy = strdup(value)))
@@ -210,7 +209,7 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *e
 		}
 		}
 	}
-	snprintf(err, errsz, "unknown option %s", key);
+	otp_why_set(err, 0, "unknown option %s", key);
 	return OTP_E_NOKEY;
 }
 
@@ -222,24 +221,24 @@ static bool is_secret(const char *key)
 	return false;
 }
 
-int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, char *err, size_t errsz)
+int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, struct otp_why *err)
 {
 	const char *eq = strchr(arg, '=');
 	char key[64];
 	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
 
 	if (klen == 0 || klen >= sizeof(key)) {
-		snprintf(err, errsz, "malformed option");
+		otp_why_set(err, 0, "malformed option");
 		return OTP_E_NOKEY;
 	}
 	memcpy(key, arg, klen);
 	key[klen] = '\0';
 	if (is_secret(key)) {
-		snprintf(err, errsz, "%s belongs in the conf file, not on the world-readable pam.d line",
+		otp_why_set(err, 0, "%s belongs in the conf file, not on the world-readable pam.d line",
 			 key);
 		return OTP_E_INVAL;
 	}
-	return otp_cfg_set(cfg, key, eq ? eq + 1 : NULL, err, errsz);
+	return otp_cfg_set(cfg, key, eq ? eq + 1 : NULL, err);
 }
 
 static char *trim(char *s)
@@ -321,7 +320,8 @@ int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 	while (pos < len && rc == OTP_OK) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
-		char *key, *value, *s, err[160];
+		char *key, *value, *s;
+		struct otp_why err;
 		const char *why = NULL;
 
 		lineno++;
@@ -364,9 +364,9 @@ int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 			break;
 		}
 		first_line[idx] = lineno;
-		rc = otp_cfg_set(cfg, key, value, err, sizeof(err));
+		rc = otp_cfg_set(cfg, key, value, &err);
 		if (rc != OTP_OK) {
-			otp_log(log, LOG_ERR, "%s:%u: %s", origin, lineno, err);
+			otp_log(log, LOG_ERR, "%s:%u: %s", origin, lineno, err.text);
 		}
 	}
 	otp_wipe(line, sizeof(line));

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "verify.h"
+#include "why.h"
 
 #ifndef OTP_DEFAULT_CONF /* set by meson from -Dsecurityconfdir */
 #define OTP_DEFAULT_CONF "/etc/security/pam_otp.conf"
@@ -100,14 +101,13 @@ void otp_cfg_free(struct otp_cfg *cfg);
  * Set key to value (NULL for a bare flag). Returns 0, OTP_E_NOKEY for an unknown key,
  * OTP_E_INVAL for a bad value (err says why), OTP_E_NOMEM.
  */
-int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, char *err,
-		size_t errsz);
+int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, struct otp_why *err);
 
 /*
  * "key=value" or "flag", as on a pam.d line. Secret keys (credentials) are refused here:
  * pam.d files are world-readable.
  */
-int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, char *err, size_t errsz);
+int otp_cfg_set_arg(struct otp_cfg *cfg, const char *arg, struct otp_why *err);
 
 /*
  * Parse conf-file text: "key = value" lines, '#' comments; a value may be double-quoted to

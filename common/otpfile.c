@@ -15,15 +15,15 @@
 
 struct parser {
 	struct otp_record *rec;
-	struct otp_parse_error *err;
+	struct otp_why *err;
 	unsigned lineno;
 	bool seen[OTP_KEY_ROWS];    /* by row index (a sealed line marks its slot, secret) */
 };
 
-static int vfail(struct otp_parse_error *err, unsigned line, const char *fmt, va_list ap)
+static int vfail(struct otp_why *err, unsigned line, const char *fmt, va_list ap)
 {
 	err->line = line;
-	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	return OTP_E_PARSE;
 }
 
@@ -251,7 +251,7 @@ static int take_line(struct parser *p, const char *s, size_t linelen, char *line
 }
 
 int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
-		     struct otp_parse_error *err)
+		     struct otp_why *err)
 {
 	struct parser p = { .rec = rec, .err = err };
 	char line[OTP_LINE_MAX + 1];
@@ -261,7 +261,7 @@ int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
 	otp_record_init(rec);
 	memset(err, 0, sizeof(*err));
 	if (len > OTP_FILE_MAX) {
-		snprintf(err->reason, sizeof(err->reason), "larger than %d bytes", OTP_FILE_MAX);
+		snprintf(err->text, sizeof(err->text), "larger than %d bytes", OTP_FILE_MAX);
 		return OTP_E_TOOBIG;
 	}
 	while (pos < len && rc == OTP_OK) {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "hotp.h"
+#include "why.h"
 
 #define OTP_FILE_VERSION 1
 #define OTP_FILE_MAX (64 * 1024)   /* bytes */
@@ -109,11 +110,6 @@ struct otp_record {
 	unsigned extra_count;
 };
 
-struct otp_parse_error {
-	unsigned line;              /* 1-based; 0 for the file as a whole */
-	char reason[96];
-};
-
 /* A record with defaults: TOTP, SHA1, 6 digits, 30 s, no state. No secret. */
 void otp_record_init(struct otp_record *rec);
 /* Wipe the secret and all hashes, free the kept lines. Safe to call twice. */
@@ -121,11 +117,11 @@ void otp_record_clear(struct otp_record *rec);
 
 /*
  * Parse buf[0..len) into rec (initialised here). On OTP_E_PARSE or OTP_E_TOOBIG, err says
- * which line and why, and rec is cleared. NUL bytes, lines over OTP_LINE_MAX, duplicate keys,
+ * why (err->line: which line; 0 for the file as a whole), and rec is cleared. NUL bytes, lines over OTP_LINE_MAX, duplicate keys,
  * out-of-range values and a missing version, type-specific field or secret are errors.
  */
 int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
-		     struct otp_parse_error *err);
+		     struct otp_why *err);
 
 /*
  * Serialise rec into a new NUL-terminated buffer (*out, *outlen without the NUL) that

@@ -35,7 +35,7 @@ struct otp_line {
 	char **v;
 	int n;
 	unsigned lineno;
-	struct otp_parse_error *err;
+	struct otp_why *err;
 };
 
 /* A growing output buffer that is wiped whenever it moves (otpfile.c). */

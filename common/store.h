@@ -19,12 +19,12 @@ struct otp_txn {
 	struct otp_locked lk;
 	char *text;                 /* the record as read: what it was changed from */
 	size_t len;
-	struct otp_parse_error perr; /* why the record did not parse */
+	struct otp_why perr; /* why the record did not parse */
 };
 
 /*
  * Lock the record (waiting at most timeout_ms), read it and parse it into rec. OTP_E_NOENT
- * when it does not exist. When it does not parse, t->perr.reason says why (and is empty
+ * when it does not exist. When it does not parse, t->perr.text says why (and is empty
  * otherwise); other failures are explained by t->file->why. Call otp_txn_end whatever this
  * returns.
  */

@@ -14,12 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-static int damaged(struct ctx *c, int rc, const struct otp_parse_error *perr)
+static int damaged(struct ctx *c, int rc, const struct otp_why *perr)
 {
 	if (perr->line)
-		say("%s line %u: %s", c->path, perr->line, perr->reason);
+		say("%s line %u: %s", c->path, perr->line, perr->text);
 	else
-		say("%s: %s", c->path, perr->reason[0] ? perr->reason : otp_strerror(rc));
+		say("%s: %s", c->path, perr->text[0] ? perr->text : otp_strerror(rc));
 	say("the file is damaged; 'otp-enroll --force' enrolls again from scratch");
 	return EXIT_FAIL;
 }
@@ -33,7 +33,7 @@ static int not_enrolled(const struct ctx *c)
 
 int read_record(struct ctx *c, struct otp_record *rec)
 {
-	struct otp_parse_error perr;
+	struct otp_why perr;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc = otp_file_read(&c->file, &buf, &len);
@@ -62,7 +62,7 @@ int locked_update(struct ctx *c, int (*fn)(struct otp_record *rec, void *arg), v
 		rc = EXIT_OK;
 	else if (rc == OTP_E_NOENT)
 		rc = not_enrolled(c);
-	else if (t.perr.reason[0])
+	else if (t.perr.text[0])
 		rc = damaged(c, rc, &t.perr);
 	else {
 		say("cannot update %s: %s", c->path, file_why(c, rc));

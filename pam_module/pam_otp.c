@@ -49,7 +49,7 @@ static int load_config(struct module_ctx *ctx, int argc, const char **argv)
 {
 	const char *conf = OTP_DEFAULT_CONF;
 	bool explicit_conf = false;
-	char err[160];
+	struct otp_why err;
 	int rc;
 
 	otp_cfg_init(&ctx->cfg);
@@ -76,11 +76,11 @@ static int load_config(struct module_ctx *ctx, int argc, const char **argv)
 		return PAM_SERVICE_ERR;
 	}
 	for (int i = 0; i < argc; i++) {
-		rc = otp_cfg_set_arg(&ctx->cfg, argv[i], err, sizeof(err));
+		rc = otp_cfg_set_arg(&ctx->cfg, argv[i], &err);
 		if (rc == OTP_E_NOKEY) {
-			pam_syslog(ctx->pamh, LOG_WARNING, "%s (ignored)", err);
+			pam_syslog(ctx->pamh, LOG_WARNING, "%s (ignored)", err.text);
 		} else if (rc != OTP_OK) {
-			pam_syslog(ctx->pamh, LOG_ERR, "bad module argument: %s", err);
+			pam_syslog(ctx->pamh, LOG_ERR, "bad module argument: %s", err.text);
 			return PAM_SERVICE_ERR;
 		}
 	}

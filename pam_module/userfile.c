@@ -34,14 +34,14 @@ static int leave(struct module_ctx *ctx, struct privs *p, int rc)
 	return rc;
 }
 
-static void log_parse_error(struct module_ctx *ctx, int rc, const struct otp_parse_error *perr)
+static void log_parse_error(struct module_ctx *ctx, int rc, const struct otp_why *perr)
 {
 	if (rc == OTP_E_NOMEM)
 		module_log(ctx, LOG_CRIT, "out of memory");
 	else if (perr->line)
-		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr->line, perr->reason);
+		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr->line, perr->text);
 	else
-		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr->reason);
+		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr->text);
 }
 
 /*
@@ -66,7 +66,7 @@ static int open_secret(struct module_ctx *ctx, struct otp_record *rec, bool as_r
 
 int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 {
-	struct otp_parse_error perr;
+	struct otp_why perr;
 	struct privs p;
 	char *buf = NULL;
 	size_t len = 0;
@@ -115,7 +115,7 @@ static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *r
 	t->entered = true;
 	/* The file may have changed since the prompt: decide on what is there now. */
 	rc = otp_txn_begin(&t->t, &ctx->file, ctx->cfg.lock_timeout, rec);
-	if (rc != OTP_OK && t->t.perr.reason[0])
+	if (rc != OTP_OK && t->t.perr.text[0])
 		log_parse_error(ctx, rc, &t->t.perr);
 	else if (rc != OTP_OK)
 		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->file.why, rc));

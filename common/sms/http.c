@@ -63,11 +63,11 @@ static bool loopback_host(const char *url)
 	return ok;
 }
 
-int otp_http_check_url(const struct otp_cfg *cfg, const char *url, char *err, size_t errsz)
+int otp_http_check_url(const struct otp_cfg *cfg, const char *url, struct otp_why *err)
 {
 	for (const char *p = url; *p; p++) {
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			snprintf(err, errsz, "URL contains a space or control character");
+			otp_why_set(err, 0, "URL contains a space or control character");
 			return OTP_E_INVAL;
 		}
 	}
@@ -75,16 +75,16 @@ int otp_http_check_url(const struct otp_cfg *cfg, const char *url, char *err, si
 		return OTP_OK;
 	if (strncasecmp(url, "http://", 7) == 0) {
 		if (!cfg->allow_insecure_http) {
-			snprintf(err, errsz, "plain http:// URL refused (allow_insecure_http is off)");
+			otp_why_set(err, 0, "plain http:// URL refused (allow_insecure_http is off)");
 			return OTP_E_INVAL;
 		}
 		if (loopback_host(url))
 			return OTP_OK;
-		snprintf(err, errsz, "plain http:// URL refused: allow_insecure_http is only for "
+		otp_why_set(err, 0, "plain http:// URL refused: allow_insecure_http is only for "
 			 "127.0.0.0/8, [::1] and localhost, use https:// for any other host");
 		return OTP_E_INVAL;
 	}
-	snprintf(err, errsz, "URL must start with https://");
+	otp_why_set(err, 0, "URL must start with https://");
 	return OTP_E_INVAL;
 }
 
@@ -302,12 +302,15 @@ int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,
 	long long deadline = otp_monotonic_ms() + (long long)(cfg->timeout ? cfg->timeout : 10) * 1000;
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
+	struct otp_why why;
 	struct sink s = { NULL, 0, false };
 	CURL *h;
 	bool ok;
 
 	memset(resp, 0, sizeof(*resp));
-	if (otp_http_check_url(cfg, req->url, resp->error, sizeof(resp->error)) != OTP_OK) {
+	if (otp_http_check_url(cfg, req->url, &why) != OTP_OK) {
+		snprintf(resp->error, sizeof(resp->error), "%.*s", (int)sizeof(resp->error) - 1,
+			 why.text);
 		resp->fail = OTP_HTTP_CONFIG;
 		return OTP_OK;
 	}

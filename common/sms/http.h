@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "why.h"
 
 #define OTP_HTTP_BODY_MAX (64 * 1024)
 #define OTP_HTTP_MAX_TRIES 3
@@ -63,7 +64,7 @@ struct otp_http_resp {
 
 /* 0 if url may be used under cfg: https://, or http:// to 127.0.0.0/8, [::1] or localhost
  * with allow_insecure_http. err says why not. */
-int otp_http_check_url(const struct otp_cfg *cfg, const char *url, char *err, size_t errsz);
+int otp_http_check_url(const struct otp_cfg *cfg, const char *url, struct otp_why *err);
 
 /* POST req; the result (also a failure) is in resp. Returns 0 or OTP_E_NOMEM. */
 int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,

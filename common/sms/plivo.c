@@ -127,7 +127,8 @@ void otp_sms_plivo(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 	static const char *const accept[] = { "Accept: application/json", NULL };
 	bool call = req->action == OTP_SMS_CALL;
 	struct otp_http_resp resp = { 0 };
-	char *url, *body, why[160], ref[33] = "";
+	char *url, *body, ref[33] = "";
+	struct otp_why why;
 
 	if (!otp_sms_ident_ok(cfg->account_sid) || !cfg->auth_token || !cfg->from) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL,
@@ -135,9 +136,9 @@ void otp_sms_plivo(const struct otp_cfg *cfg, const struct otp_sms_req *req,
 		return;
 	}
 	if (call && (!cfg->webhook_url ||
-		     otp_http_check_url(cfg, cfg->webhook_url, why, sizeof(why)) != 0)) {
+		     otp_http_check_url(cfg, cfg->webhook_url, &why) != 0)) {
 		otp_sms_fail(res, OTP_SMS_K_CONFIG, 0, NULL, "calls need webhook_url (the answer server)%s%s",
-			     cfg->webhook_url ? ": " : "", cfg->webhook_url ? why : "");
+			     cfg->webhook_url ? ": " : "", cfg->webhook_url ? why.text : "");
 		return;
 	}
 	if (call && (!cfg->webhook_secret || otp_webhook_secret_problem(cfg->webhook_secret))) {

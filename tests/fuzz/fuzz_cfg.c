@@ -103,15 +103,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	otp_cfg_init(&cfg);
 	copy = fuzz_strndup(data, size);
 	for (line = copy; line; line = next) {
-		char err[160];
+		struct otp_why err;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		err[0] = '\0';
-		rc = otp_cfg_set_arg(&cfg, line, err, sizeof(err));
-		FUZZ_CHECK(rc == OTP_OK || err[0] != '\0');
-		FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+		otp_why_clear(&err);
+		rc = otp_cfg_set_arg(&cfg, line, &err);
+		FUZZ_CHECK(rc == OTP_OK || err.text[0] != '\0');
+		FUZZ_CHECK(memchr(err.text, '\0', sizeof(err.text)) != NULL);
 	}
 	FUZZ_CHECK(!cfg.has_secrets);
 	FUZZ_CHECK(!cfg.auth_token && !cfg.api_key && !cfg.webhook_token && !cfg.webhook_secret);

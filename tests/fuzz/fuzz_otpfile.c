@@ -122,16 +122,16 @@ static void check_lines_follow_table(const char *text, const struct otp_record *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct otp_record a, b;
-	struct otp_parse_error err;
+	struct otp_why err;
 	char *text1 = NULL, *text2 = NULL;
 	size_t len1 = 0, len2 = 0;
 	int rc;
 
 	rc = otp_record_parse((const char *)data, size, &a, &err);
-	FUZZ_CHECK(memchr(err.reason, '\0', sizeof(err.reason)) != NULL);
+	FUZZ_CHECK(memchr(err.text, '\0', sizeof(err.text)) != NULL);
 	if (rc != OTP_OK) {
 		FUZZ_CHECK(rc == OTP_E_PARSE || rc == OTP_E_TOOBIG || rc == OTP_E_NOMEM);
-		FUZZ_CHECK(err.reason[0] != '\0' || rc == OTP_E_NOMEM);
+		FUZZ_CHECK(err.text[0] != '\0' || rc == OTP_E_NOMEM);
 		FUZZ_CHECK(err.line <= OTP_LINES_MAX + 1);
 		check_cleared(&a);
 		return 0;
@@ -146,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = otp_record_parse(text1, len1, &b, &err);
 	if (rc != OTP_OK)
 		fprintf(stderr, "re-parse failed at line %u: %s\n--- formatted ---\n%s---\n",
-			err.line, err.reason, text1);
+			err.line, err.text, text1);
 	FUZZ_CHECK(rc == OTP_OK);
 	check_same(&a, &b);
 

@@ -35,13 +35,12 @@ static struct {
 	unsigned posts;
 } reply;
 
-int otp_http_check_url(const struct otp_cfg *cfg, const char *url, char *err, size_t errsz)
+int otp_http_check_url(const struct otp_cfg *cfg, const char *url, struct otp_why *err)
 {
 	if (strncmp(url, "https://", 8) == 0 ||
 	    (cfg->allow_insecure_http && strncmp(url, "http://", 7) == 0))
 		return OTP_OK;
-	snprintf(err, errsz, "not https");
-	return OTP_E_INVAL;
+	return otp_why_set(err, OTP_E_INVAL, "not https");
 }
 
 int otp_http_post(const struct otp_cfg *cfg, const struct otp_http_req *req,

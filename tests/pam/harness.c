@@ -130,7 +130,7 @@ void h_write_totp(const char *extra)
 
 void h_read_record(struct otp_record *rec)
 {
-	struct otp_parse_error err;
+	struct otp_why err;
 	char buf[OTP_FILE_MAX + 1];
 	int fd = open(h.otp, O_RDONLY);
 	ssize_t n;
@@ -140,7 +140,7 @@ void h_read_record(struct otp_record *rec)
 	close(fd);
 	assert_true(n > 0);
 	if (otp_record_parse(buf, (size_t)n, rec, &err) != 0)
-		fail_msg("~/.otp does not parse: line %u: %s", err.line, err.reason);
+		fail_msg("~/.otp does not parse: line %u: %s", err.line, err.text);
 }
 
 void h_write_totp_backup(unsigned n, char codes[][OTP_BACKUP_TEXT])

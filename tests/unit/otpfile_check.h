@@ -29,24 +29,24 @@
 #define KDF "backup_kdf scrypt 14 8 1 " SALT "\n"
 
 static inline int parse_n(const char *buf, size_t len, struct otp_record *rec,
-			  struct otp_parse_error *err)
+			  struct otp_why *err)
 {
 	return otp_record_parse(buf, len, rec, err);
 }
 
-static inline int parse(const char *text, struct otp_record *rec, struct otp_parse_error *err)
+static inline int parse(const char *text, struct otp_record *rec, struct otp_why *err)
 {
 	return parse_n(text, strlen(text), rec, err);
 }
 
 static inline void assert_ok(const char *text, struct otp_record *rec)
 {
-	struct otp_parse_error err;
+	struct otp_why err;
 	int rc = parse(text, rec, &err);
 
 	if (rc != OTP_OK)
 		print_error("parse failed (%d) at line %u: %s\n--- file ---\n%s------------\n", rc,
-			    err.line, err.reason, text);
+			    err.line, err.text, text);
 	assert_int_equal(rc, OTP_OK);
 }
 
@@ -65,21 +65,21 @@ static inline void assert_error_n(const char *text, size_t len, int want_rc, uns
 				  const char *reason_part)
 {
 	struct otp_record rec;
-	struct otp_parse_error err;
+	struct otp_why err;
 	int rc = parse_n(text, len, &rec, &err);
 
 	if (rc != want_rc || err.line != want_line ||
-	    (reason_part && !strstr(err.reason, reason_part)))
+	    (reason_part && !strstr(err.text, reason_part)))
 		print_error("want rc %d line %u reason ~\"%s\"; got rc %d line %u reason \"%s\"\n"
 			    "--- file ---\n%.*s------------\n",
 			    want_rc, want_line, reason_part ? reason_part : "", rc, err.line,
-			    err.reason, (int)(len > 600 ? 600 : len), text);
+			    err.text, (int)(len > 600 ? 600 : len), text);
 	assert_int_equal(rc, want_rc);
 	assert_int_equal(err.line, want_line);
-	assert_true(err.reason[0] != '\0');
-	assert_non_null(memchr(err.reason, '\0', sizeof(err.reason)));
+	assert_true(err.text[0] != '\0');
+	assert_non_null(memchr(err.text, '\0', sizeof(err.text)));
 	if (reason_part)
-		assert_non_null(strstr(err.reason, reason_part));
+		assert_non_null(strstr(err.text, reason_part));
 	assert_cleared(&rec);
 	otp_record_clear(&rec);
 }

@@ -325,7 +325,7 @@ static void test_through_file_format(void **state)
 {
 	struct fixture *fx = *state;
 	struct otp_record back;
-	struct otp_parse_error err;
+	struct otp_why err;
 	char *text;
 	size_t len;
 

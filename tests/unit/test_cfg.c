@@ -97,17 +97,17 @@ static void test_defaults(void **state)
 
 /* Set via otp_cfg_set or otp_cfg_set_arg ("key" or "key=value"). */
 static int set(struct otp_cfg *cfg, bool as_arg, const char *key, const char *value,
-	       char *err, size_t errsz)
+	       struct otp_why *err)
 {
 	char arg[2048];
 
 	if (!as_arg)
-		return otp_cfg_set(cfg, key, value, err, errsz);
+		return otp_cfg_set(cfg, key, value, err);
 	if (value)
 		snprintf(arg, sizeof(arg), "%s=%s", key, value);
 	else
 		snprintf(arg, sizeof(arg), "%s", key);
-	return otp_cfg_set_arg(cfg, arg, err, errsz);
+	return otp_cfg_set_arg(cfg, arg, err);
 }
 
 static void check_bool_values(bool as_arg)
@@ -121,24 +121,23 @@ static void check_bool_values(bool as_arg)
 
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
 		struct otp_cfg cfg, before;
-		char err[160];
+		struct otp_why err;
 
 		otp_cfg_init(&cfg);
 		for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
 			memcpy(&before, &cfg, sizeof(cfg));
-			err[0] = '\0';
-			assert_int_equal(set(&cfg, as_arg, bools[i].name, vals[k].v, err,
-					     sizeof(err)), OTP_OK);
+			err.text[0] = '\0';
+			assert_int_equal(set(&cfg, as_arg, bools[i].name, vals[k].v, &err), OTP_OK);
 			assert_int_equal(FIELD(&cfg, bools[i].off, bool), vals[k].want);
 			assert_only_changed(&before, &cfg, bools[i].off, sizeof(bool), false);
 		}
 		/* Bad values leave everything as it was and say why. */
 		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 			memcpy(&before, &cfg, sizeof(cfg));
-			err[0] = '\0';
-			assert_int_equal(set(&cfg, as_arg, bools[i].name, bad[k], err, sizeof(err)),
+			err.text[0] = '\0';
+			assert_int_equal(set(&cfg, as_arg, bools[i].name, bad[k], &err),
 					 OTP_E_INVAL);
-			assert_non_null(strstr(err, bools[i].name));
+			assert_non_null(strstr(err.text, bools[i].name));
 			assert_memory_equal(&before, &cfg, sizeof(cfg));
 		}
 		otp_cfg_free(&cfg);
@@ -163,7 +162,8 @@ static void check_uint_values(bool as_arg)
 		struct otp_cfg cfg, before;
 		unsigned min = uints[i].min, max = uints[i].max;
 		unsigned good[3] = { min, max, (min + max) / 2 };
-		char v[64], err[160], below[32], above[32];
+		char v[64], below[32], above[32];
+		struct otp_why err;
 		const char *bad[] = { above, "abc", "", "-1", " 5", "5 ", "1e3", "0x10", "+5",
 				      "99999999999999999999999", "07", NULL, below };
 		size_t nbad = sizeof(bad) / sizeof(bad[0]) - (min == 0 ? 1 : 0);
@@ -172,7 +172,7 @@ static void check_uint_values(bool as_arg)
 		for (int k = 0; k < 3; k++) {
 			memcpy(&before, &cfg, sizeof(cfg));
 			snprintf(v, sizeof(v), "%u", good[k]);
-			assert_int_equal(set(&cfg, as_arg, uints[i].name, v, err, sizeof(err)),
+			assert_int_equal(set(&cfg, as_arg, uints[i].name, v, &err),
 					 OTP_OK);
 			assert_int_equal(FIELD(&cfg, uints[i].off, unsigned), good[k]);
 			assert_only_changed(&before, &cfg, uints[i].off, sizeof(unsigned), false);
@@ -184,13 +184,13 @@ static void check_uint_values(bool as_arg)
 			int rc;
 
 			memcpy(&before, &cfg, sizeof(cfg));
-			err[0] = '\0';
-			rc = set(&cfg, as_arg, uints[i].name, bad[k], err, sizeof(err));
+			err.text[0] = '\0';
+			rc = set(&cfg, as_arg, uints[i].name, bad[k], &err);
 			if (rc != OTP_E_INVAL)
 				print_error("%s=%s should be refused, got %d\n", uints[i].name,
 					    bad[k] ? bad[k] : "(none)", rc);
 			assert_int_equal(rc, OTP_E_INVAL);
-			assert_non_null(strstr(err, uints[i].name));
+			assert_non_null(strstr(err.text, uints[i].name));
 			assert_memory_equal(&before, &cfg, sizeof(cfg));
 		}
 		otp_cfg_free(&cfg);
@@ -214,7 +214,8 @@ static void check_str_values(bool as_arg)
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		static const char *const values[] = { "/var/lib/pam_otp/%u", "Code: ", "a=b", "x" };
 		struct otp_cfg cfg, before;
-		char err[160], longv[1100];
+		struct otp_why err;
+		char longv[1100];
 		size_t off = strs[i].off;
 		int rc;
 
@@ -222,12 +223,12 @@ static void check_str_values(bool as_arg)
 		if (as_arg && strs[i].secret) {
 			/* Credentials never come from a (world-readable) pam.d line. */
 			memcpy(&before, &cfg, sizeof(cfg));
-			err[0] = '\0';
-			assert_int_equal(set(&cfg, true, strs[i].name, "s3cr3t", err, sizeof(err)),
+			err.text[0] = '\0';
+			assert_int_equal(set(&cfg, true, strs[i].name, "s3cr3t", &err),
 					 OTP_E_INVAL);
-			assert_non_null(strstr(err, strs[i].name));
+			assert_non_null(strstr(err.text, strs[i].name));
 			assert_memory_equal(&before, &cfg, sizeof(cfg));
-			assert_int_equal(set(&cfg, true, strs[i].name, NULL, err, sizeof(err)),
+			assert_int_equal(set(&cfg, true, strs[i].name, NULL, &err),
 					 OTP_E_INVAL);
 			assert_false(cfg.has_secrets);
 			otp_cfg_free(&cfg);
@@ -236,7 +237,7 @@ static void check_str_values(bool as_arg)
 		for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
 			/* Set, and set again: the old copy is replaced. */
 			memcpy(&before, &cfg, sizeof(cfg));
-			assert_int_equal(set(&cfg, as_arg, strs[i].name, values[k], err, sizeof(err)),
+			assert_int_equal(set(&cfg, as_arg, strs[i].name, values[k], &err),
 					 OTP_OK);
 			assert_non_null(FIELD(&cfg, off, char *));
 			assert_string_equal(FIELD(&cfg, off, char *), values[k]);
@@ -246,20 +247,20 @@ static void check_str_values(bool as_arg)
 		/* 1024 characters are fine, 1025 too long. */
 		memset(longv, 'p', 1024);
 		longv[1024] = '\0';
-		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, err, sizeof(err)), OTP_OK);
+		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, &err), OTP_OK);
 		assert_string_equal(FIELD(&cfg, off, char *), longv);
 		longv[1024] = 'q';
 		longv[1025] = '\0';
 		memcpy(&before, &cfg, sizeof(cfg));
-		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, err, sizeof(err)),
+		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, &err),
 				 OTP_E_INVAL);
 		assert_memory_equal(&before, &cfg, sizeof(cfg));
 		/* No value and an empty one are refused. */
-		rc = set(&cfg, as_arg, strs[i].name, NULL, err, sizeof(err));
+		rc = set(&cfg, as_arg, strs[i].name, NULL, &err);
 		assert_int_equal(rc, OTP_E_INVAL);
-		assert_int_equal(set(&cfg, as_arg, strs[i].name, "", err, sizeof(err)),
+		assert_int_equal(set(&cfg, as_arg, strs[i].name, "", &err),
 				 OTP_E_INVAL);
-		assert_non_null(strstr(err, strs[i].name));
+		assert_non_null(strstr(err.text, strs[i].name));
 		assert_memory_equal(&before, &cfg, sizeof(cfg));
 		otp_cfg_free(&cfg);
 		assert_null(FIELD(&cfg, off, char *));
@@ -285,22 +286,21 @@ static void check_enum_values(bool as_arg)
 
 	for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
 		struct otp_cfg cfg, before;
-		char err[160];
+		struct otp_why err;
 
 		otp_cfg_init(&cfg);
 		for (unsigned k = 0; enums[i].values[k]; k++) {
 			memcpy(&before, &cfg, sizeof(cfg));
-			assert_int_equal(set(&cfg, as_arg, enums[i].name, enums[i].values[k], err,
-					     sizeof(err)), OTP_OK);
+			assert_int_equal(set(&cfg, as_arg, enums[i].name, enums[i].values[k], &err), OTP_OK);
 			assert_int_equal(FIELD(&cfg, enums[i].off, unsigned), k);
 			assert_only_changed(&before, &cfg, enums[i].off, sizeof(unsigned), false);
 		}
 		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 			memcpy(&before, &cfg, sizeof(cfg));
-			err[0] = '\0';
-			assert_int_equal(set(&cfg, as_arg, enums[i].name, bad[k], err, sizeof(err)),
+			err.text[0] = '\0';
+			assert_int_equal(set(&cfg, as_arg, enums[i].name, bad[k], &err),
 					 OTP_E_INVAL);
-			assert_non_null(strstr(err, enums[i].name));
+			assert_non_null(strstr(err.text, enums[i].name));
 			assert_memory_equal(&before, &cfg, sizeof(cfg));
 		}
 		otp_cfg_free(&cfg);
@@ -308,16 +308,16 @@ static void check_enum_values(bool as_arg)
 	/* The names map to the enum constants. */
 	{
 		struct otp_cfg cfg;
-		char err[160];
+		struct otp_why err;
 
 		otp_cfg_init(&cfg);
-		assert_int_equal(otp_cfg_set(&cfg, "seal", "required", err, sizeof(err)), OTP_OK);
+		assert_int_equal(otp_cfg_set(&cfg, "seal", "required", &err), OTP_OK);
 		assert_int_equal(cfg.seal, OTP_SEAL_REQUIRED);
-		assert_int_equal(otp_cfg_set(&cfg, "seal", "off", err, sizeof(err)), OTP_OK);
+		assert_int_equal(otp_cfg_set(&cfg, "seal", "off", &err), OTP_OK);
 		assert_int_equal(cfg.seal, OTP_SEAL_OFF);
-		assert_int_equal(otp_cfg_set(&cfg, "sms", "auto", err, sizeof(err)), OTP_OK);
+		assert_int_equal(otp_cfg_set(&cfg, "sms", "auto", &err), OTP_OK);
 		assert_int_equal(cfg.sms_mode, OTP_SMS_AUTO);
-		assert_int_equal(otp_cfg_set(&cfg, "sms", "off", err, sizeof(err)), OTP_OK);
+		assert_int_equal(otp_cfg_set(&cfg, "sms", "off", &err), OTP_OK);
 		assert_int_equal(cfg.sms_mode, OTP_SMS_OFF);
 		otp_cfg_free(&cfg);
 	}
@@ -338,36 +338,32 @@ static void test_enums_set_arg(void **state)
 static void test_unknown_keys(void **state)
 {
 	struct otp_cfg cfg, before;
-	char err[160];
+	struct otp_why err;
 	char longkey[100];
 
 	(void)state;
 	otp_cfg_init(&cfg);
 	memcpy(&before, &cfg, sizeof(cfg));
-	assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", err, sizeof(err)), OTP_E_NOKEY);
-	assert_non_null(strstr(err, "bogus"));
-	assert_int_equal(otp_cfg_set(&cfg, "bogus", NULL, err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "Debug", NULL, err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "debug ", NULL, err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "", NULL, err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "policy", "1", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "has_secrets", "1", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set(&cfg, "prompt_set", "1", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus=1", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "", err, sizeof(err)), OTP_E_NOKEY);
-	assert_int_equal(otp_cfg_set_arg(&cfg, "=1", err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", &err), OTP_E_NOKEY);
+	assert_non_null(strstr(err.text, "bogus"));
+	assert_int_equal(otp_cfg_set(&cfg, "bogus", NULL, &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "Debug", NULL, &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "debug ", NULL, &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "", NULL, &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "policy", "1", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "has_secrets", "1", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set(&cfg, "prompt_set", "1", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "bogus=1", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "", &err), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, "=1", &err), OTP_E_NOKEY);
 	memset(longkey, 'k', sizeof(longkey) - 1);
 	longkey[sizeof(longkey) - 1] = '\0';
-	assert_int_equal(otp_cfg_set_arg(&cfg, longkey, err, sizeof(err)), OTP_E_NOKEY);
+	assert_int_equal(otp_cfg_set_arg(&cfg, longkey, &err), OTP_E_NOKEY);
 	assert_memory_equal(&before, &cfg, sizeof(cfg));
-	/* A tiny error buffer is not overrun. */
-	{
-		char tiny[4] = "xyz";
-		assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", tiny, 2), OTP_E_NOKEY);
-		assert_int_equal(tiny[1], '\0');
-		assert_int_equal(tiny[2], 'z');
-	}
+	/* The reason names the key. */
+	assert_int_equal(otp_cfg_set(&cfg, "bogus", "1", &err), OTP_E_NOKEY);
+	assert_string_equal(err.text, "unknown option bogus");
 	otp_cfg_free(&cfg);
 }
 
@@ -389,7 +385,8 @@ static void test_table_covered(void **state)
 	for (size_t i = 0; i < n; i++) {
 		const char *name = otp_cfg_option_name(i);
 		struct otp_cfg cfg, before;
-		char err[160], v[32];
+		struct otp_why err;
+		char v[32];
 		unsigned found = 0;
 
 		assert_non_null(name);
@@ -401,8 +398,7 @@ static void test_table_covered(void **state)
 			found++;
 			/* The opposite of the default, then back. */
 			bool want = !FIELD(&cfg, bools[k].off, bool);
-			assert_int_equal(otp_cfg_set(&cfg, name, want ? "yes" : "no", err,
-						     sizeof(err)), OTP_OK);
+			assert_int_equal(otp_cfg_set(&cfg, name, want ? "yes" : "no", &err), OTP_OK);
 			assert_int_equal(FIELD(&cfg, bools[k].off, bool), want);
 			assert_only_changed(&before, &cfg, bools[k].off, sizeof(bool), false);
 		}
@@ -414,7 +410,7 @@ static void test_table_covered(void **state)
 			unsigned want = FIELD(&cfg, uints[k].off, unsigned) == uints[k].max ?
 					uints[k].min : uints[k].max;
 			snprintf(v, sizeof(v), "%u", want);
-			assert_int_equal(otp_cfg_set(&cfg, name, v, err, sizeof(err)), OTP_OK);
+			assert_int_equal(otp_cfg_set(&cfg, name, v, &err), OTP_OK);
 			assert_int_equal(FIELD(&cfg, uints[k].off, unsigned), want);
 			assert_only_changed(&before, &cfg, uints[k].off, sizeof(unsigned), false);
 		}
@@ -422,7 +418,7 @@ static void test_table_covered(void **state)
 			if (strcmp(name, strs[k].name) != 0)
 				continue;
 			found++;
-			assert_int_equal(otp_cfg_set(&cfg, name, "/etc/x y", err, sizeof(err)), OTP_OK);
+			assert_int_equal(otp_cfg_set(&cfg, name, "/etc/x y", &err), OTP_OK);
 			assert_non_null(FIELD(&cfg, strs[k].off, char *));
 			assert_string_equal(FIELD(&cfg, strs[k].off, char *), "/etc/x y");
 			assert_only_changed(&before, &cfg, strs[k].off, sizeof(char *),
@@ -439,8 +435,7 @@ static void test_table_covered(void **state)
 			while (enums[k].values[last + 1])
 				last++;
 			assert_int_not_equal(FIELD(&cfg, enums[k].off, unsigned), last);
-			assert_int_equal(otp_cfg_set(&cfg, name, enums[k].values[last], err,
-						     sizeof(err)), OTP_OK);
+			assert_int_equal(otp_cfg_set(&cfg, name, enums[k].values[last], &err), OTP_OK);
 			assert_int_equal(FIELD(&cfg, enums[k].off, unsigned), last);
 			assert_only_changed(&before, &cfg, enums[k].off, sizeof(unsigned), false);
 		}

@@ -251,7 +251,7 @@ static void test_accepted_boundaries(void **state)
 static void round_trip(const struct otp_record *rec)
 {
 	struct otp_record back;
-	struct otp_parse_error err;
+	struct otp_why err;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -263,7 +263,7 @@ static void round_trip(const struct otp_record *rec)
 	assert_true(strncmp(text, "version 1\n", 10) == 0);
 	rc = otp_record_parse(text, len, &back, &err);
 	if (rc != OTP_OK)
-		print_error("re-parse failed at line %u: %s\n%s", err.line, err.reason, text);
+		print_error("re-parse failed at line %u: %s\n%s", err.line, err.text, text);
 	assert_int_equal(rc, OTP_OK);
 	assert_records_equal(rec, &back);
 

@@ -210,7 +210,7 @@ static void test_file_too_big(void **state)
 		n += line;
 	}
 	assert_int_equal(n, OTP_FILE_MAX);
-	assert_int_equal(parse_n(buf, n, &rec, &(struct otp_parse_error){ 0 }), OTP_OK);
+	assert_int_equal(parse_n(buf, n, &rec, &(struct otp_why){ 0 }), OTP_OK);
 	otp_record_clear(&rec);
 	/* ... one byte more is not. */
 	buf[n - 1] = 'c';

@@ -223,7 +223,7 @@ static void test_every_row_read(void **state)
 {
 	static char text[TEXT_MAX], less[TEXT_MAX];
 	struct otp_record want, got;
-	struct otp_parse_error err;
+	struct otp_why err;
 	char *again = NULL;
 	size_t len;
 
@@ -292,7 +292,7 @@ static void test_arity_in_range(void **state)
 	static char text[RECORDS][TEXT_MAX], cut[TEXT_MAX + 1100];
 	char line[1100];
 	struct otp_record rec;
-	struct otp_parse_error err;
+	struct otp_why err;
 
 	(void)state;
 	for (int r = 0; r < RECORDS; r++)
