@@ -15,26 +15,41 @@
 
 #define MAX_HOST_KEYS 2 /* the current key and, during a rotation, the previous one */
 
+/* Who is logging in, from where, through which service. */
+struct login {
+	const char *user;       /* the canonical name (pw_name), whatever was typed */
+	const char *service;
+	const char *rhost;      /* "" when none */
+	const struct passwd *pw;
+	char user_safe[64];     /* the user as it may appear in a log line */
+	char rhost_safe[64];
+};
+
+/* Where the user's record is kept. */
+struct record_place {
+	char path[4096];
+	bool admin;             /* outside the home directory: opened as root, must be root's */
+	struct otp_file file;
+	bool open;              /* file holds a directory to close */
+};
+
+/* The host's private keys for sealed secrets: loaded once, and only for a sealed record. */
+struct keyring {
+	struct otp_hostkey *keys[MAX_HOST_KEYS];
+	unsigned n;
+	bool tried;             /* hostkeys_load ran */
+	bool needed;            /* the record read before the prompt was sealed */
+};
+
 struct module_ctx {
 	pam_handle_t *pamh;
 	int flags;
 	struct otp_cfg cfg;
 	struct otp_log log;
-	const char *user;
-	const char *service;
-	const char *rhost;      /* "" when none */
-	const struct passwd *pw;
-	struct otp_hostkey *keys[MAX_HOST_KEYS];
-	unsigned nkeys;
-	bool keys_tried;        /* hostkeys_load ran (only for a sealed record: plain ones skip it) */
-	bool need_keys;         /* the record read before the prompt was sealed */
-	char user_safe[64];     /* user name as it may appear in a log line */
-	char rhost_safe[64];
 	const char *conf_path;  /* the conf file in use (passed to the SMS sender) */
-	char path[4096];
-	bool admin_path;        /* file outside the home directory, opened as root */
-	struct otp_file file;
-	bool file_open;
+	struct login login;
+	struct record_place where;
+	struct keyring keyring;
 };
 
 /* pam_syslog with the user and remote host appended. */

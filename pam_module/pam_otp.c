@@ -35,8 +35,8 @@ void module_log(struct module_ctx *ctx, int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pam_syslog(ctx->pamh, prio, "%s (user=%s rhost=%s)", msg, ctx->user_safe,
-		   ctx->rhost_safe);
+	pam_syslog(ctx->pamh, prio, "%s (user=%s rhost=%s)", msg, ctx->login.user_safe,
+		   ctx->login.rhost_safe);
 }
 
 static void log_to_syslog(void *pamh, int prio, const char *msg)
@@ -95,24 +95,24 @@ static int load_config(struct module_ctx *ctx, int argc, const char **argv)
 static int identify_user(struct module_ctx *ctx)
 {
 	const void *rhost = NULL, *service = NULL;
-	int rc = pam_get_user(ctx->pamh, &ctx->user, NULL);
+	int rc = pam_get_user(ctx->pamh, &ctx->login.user, NULL);
 
 	pam_get_item(ctx->pamh, PAM_RHOST, &rhost);
 	pam_get_item(ctx->pamh, PAM_SERVICE, &service);
-	ctx->rhost = rhost ? rhost : "";
-	ctx->service = service ? service : "";
-	otp_log_sanitize(ctx->rhost, ctx->rhost_safe, sizeof(ctx->rhost_safe));
+	ctx->login.rhost = rhost ? rhost : "";
+	ctx->login.service = service ? service : "";
+	otp_log_sanitize(ctx->login.rhost, ctx->login.rhost_safe, sizeof(ctx->login.rhost_safe));
 	if (rc == PAM_CONV_AGAIN)
 		return PAM_INCOMPLETE;
-	if (rc != PAM_SUCCESS || !ctx->user)
+	if (rc != PAM_SUCCESS || !ctx->login.user)
 		return PAM_USER_UNKNOWN;
-	otp_log_sanitize(ctx->user, ctx->user_safe, sizeof(ctx->user_safe));
-	if (!otp_user_name_ok(ctx->user)) {
+	otp_log_sanitize(ctx->login.user, ctx->login.user_safe, sizeof(ctx->login.user_safe));
+	if (!otp_user_name_ok(ctx->login.user)) {
 		module_log(ctx, LOG_NOTICE, "refusing an unusual user name");
 		return PAM_USER_UNKNOWN;
 	}
-	ctx->pw = pam_modutil_getpwnam(ctx->pamh, ctx->user);
-	if (!ctx->pw) {
+	ctx->login.pw = pam_modutil_getpwnam(ctx->pamh, ctx->login.user);
+	if (!ctx->login.pw) {
 		module_log(ctx, LOG_NOTICE, "unknown user");
 		return PAM_USER_UNKNOWN;
 	}
@@ -121,29 +121,29 @@ static int identify_user(struct module_ctx *ctx)
 	 * case-insensitive NSS (sssd, winbind) "ALICE" finds alice, whose file is
 	 * file=.../alice and whose sealed secret and grace entries are bound to "alice".
 	 */
-	if (strcmp(ctx->pw->pw_name, ctx->user) != 0) {
-		char typed[sizeof(ctx->user_safe)], canon[sizeof(ctx->user_safe)];
+	if (strcmp(ctx->login.pw->pw_name, ctx->login.user) != 0) {
+		char typed[sizeof(ctx->login.user_safe)], canon[sizeof(ctx->login.user_safe)];
 
-		if (!otp_user_name_ok(ctx->pw->pw_name)) {
+		if (!otp_user_name_ok(ctx->login.pw->pw_name)) {
 			module_log(ctx, LOG_NOTICE, "refusing an unusual canonical user name");
 			return PAM_USER_UNKNOWN;
 		}
-		memcpy(typed, ctx->user_safe, sizeof(typed));
-		otp_log_sanitize(ctx->pw->pw_name, canon, sizeof(canon));
-		snprintf(ctx->user_safe, sizeof(ctx->user_safe), "%.29s as %.29s", typed, canon);
-		ctx->user = ctx->pw->pw_name;
+		memcpy(typed, ctx->login.user_safe, sizeof(typed));
+		otp_log_sanitize(ctx->login.pw->pw_name, canon, sizeof(canon));
+		snprintf(ctx->login.user_safe, sizeof(ctx->login.user_safe), "%.29s as %.29s", typed, canon);
+		ctx->login.user = ctx->login.pw->pw_name;
 	}
-	rc = otp_path_expand(ctx->cfg.file, ctx->user, ctx->pw->pw_dir, ctx->pw->pw_uid,
-			     ctx->path, sizeof(ctx->path));
+	rc = otp_path_expand(ctx->cfg.file, ctx->login.user, ctx->login.pw->pw_dir, ctx->login.pw->pw_uid,
+			     ctx->where.path, sizeof(ctx->where.path));
 	if (rc != OTP_OK) {
 		module_log(ctx, LOG_ERR, "file=%s does not give an absolute path for this user",
 			   ctx->cfg.file);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	ctx->admin_path = !otp_path_in_home(ctx->cfg.file);
-	module_log(ctx, LOG_DEBUG, "file %s (%s), conf %s, service %s", ctx->path,
-		   ctx->admin_path ? "admin path, opened as root" : "home, opened as the user",
-		   ctx->conf_path, ctx->service);
+	ctx->where.admin = !otp_path_in_home(ctx->cfg.file);
+	module_log(ctx, LOG_DEBUG, "file %s (%s), conf %s, service %s", ctx->where.path,
+		   ctx->where.admin ? "admin path, opened as root" : "home, opened as the user",
+		   ctx->conf_path, ctx->login.service);
 	return PAM_SUCCESS;
 }
 
@@ -290,99 +290,118 @@ static int sms_fallback(struct module_ctx *ctx, const struct otp_record *rec,
 	return conv_prompt(ctx->pamh, ctx->cfg.echo, prompt, answer);
 }
 
-static int check_user(struct module_ctx *ctx, struct otp_record *rec,
-		      struct otp_record *after)
+/*
+ * Read the record and decide whether to ask at all. *go false: the result is already known
+ * (not enrolled, locked out, in a grace period, nothing usable), and returned.
+ */
+static int before_prompt(struct module_ctx *ctx, struct otp_record *rec, bool *go, bool *sms)
 {
-	struct otp_outcome out;
-	enum sms_channel ch;
-	char *answer = NULL, offer[160];
-	const char *prompt;
-	bool sms;
-	int rc, vrc;
+	struct otp_outcome out = { .method = OTP_METHOD_NONE };
+	int rc = userfile_load(ctx, rec);
 
-	otp_record_init(after);
-	rc = userfile_load(ctx, rec);
+	*go = false;
 	if (rc == OTP_E_NOENT) {
 		if (ctx->cfg.nullok) {
-			module_log(ctx, LOG_DEBUG, "no %s: nullok, ignoring", ctx->path);
+			module_log(ctx, LOG_DEBUG, "no %s: nullok, ignoring", ctx->where.path);
 			return PAM_IGNORE;
 		}
-		module_log(ctx, LOG_NOTICE, "%s does not exist: user is not enrolled", ctx->path);
+		module_log(ctx, LOG_NOTICE, "%s does not exist: user is not enrolled",
+			   ctx->where.path);
 		return PAM_AUTH_ERR;
 	}
 	if (rc != OTP_OK)
 		return PAM_AUTHINFO_UNAVAIL;
 	/* Tell a locked-out user now rather than ask for a code we will not check. */
-	out.wait = otp_lockout_remaining(rec, module_now());
-	if (out.wait > 0) {
-		otp_record_clear(rec);
+	if ((out.wait = otp_lockout_remaining(rec, module_now())) > 0)
 		return report(ctx, OTP_E_LOCKED, &out, rec);
-	}
-	if (otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->rhost) &&
-	    otp_grace_valid(rec, ctx->user, ctx->service, ctx->rhost, module_now(),
-			    ctx->cfg.grace_period)) {
+	if (otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->login.rhost) &&
+	    otp_grace_valid(rec, ctx->login.user, ctx->login.service, ctx->login.rhost,
+			    module_now(), ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");
-		otp_record_clear(rec);
 		return PAM_SUCCESS;
 	}
-	sms = sms_offered(ctx, rec);
+	*sms = sms_offered(ctx, rec);
 	module_log(ctx, LOG_DEBUG, "enrolled: %s%s, %u backup codes, SMS %s",
 		   otp_record_sms_only(rec) ? "SMS only" : (rec->type == OTP_HOTP ? "hotp" : "totp"),
-		   rec->sealed ? " (sealed)" : "", rec->backup_count, sms ? "offered" : "not offered");
-	if (otp_record_sms_only(rec) && !sms) {
+		   rec->sealed ? " (sealed)" : "", rec->backup_count, *sms ? "offered" : "not offered");
+	if (otp_record_sms_only(rec) && !*sms) {
 		module_log(ctx, LOG_ERR, "%s has only a phone, and SMS is off or has no provider",
-			   ctx->path);
-		otp_record_clear(rec);
+			   ctx->where.path);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
+	*go = true;
+	return PAM_SUCCESS;
+}
+
+/* The answer; when the user asks for a text (or call) first, the code sent that way. */
+static int ask(struct module_ctx *ctx, const struct otp_record *rec, bool sms, char **answer)
+{
+	enum sms_channel ch;
+	char offer[160];
 	/* A custom prompt= is used as given; the default one mentions the fallback. */
-	prompt = sms && !ctx->cfg.prompt_set ? sms_prompt(ctx, offer, sizeof(offer))
-					     : ctx->cfg.prompt;
+	const char *prompt = sms && !ctx->cfg.prompt_set ? sms_prompt(ctx, offer, sizeof(offer))
+							 : ctx->cfg.prompt;
+	int rc;
+
 	if (otp_record_sms_only(rec) && ctx->cfg.sms_mode == OTP_SMS_AUTO)
-		rc = sms_fallback(ctx, rec, SMS_TEXT, &answer);
+		rc = sms_fallback(ctx, rec, SMS_TEXT, answer);
 	else
-		rc = get_answer(ctx, rec, prompt, &answer);
-	if (rc == PAM_SUCCESS && sms && sms_is_trigger(ctx, answer, &ch))
-		rc = sms_fallback(ctx, rec, ch, &answer);
-	otp_record_clear(rec);
-	if (rc != PAM_SUCCESS) {
-		otp_free_str(answer);
-		return rc;
-	}
-	vrc = userfile_verify(ctx, answer, &out, after);
-	otp_free_str(answer);
-	answer = NULL;
+		rc = get_answer(ctx, rec, prompt, answer);
+	if (rc == PAM_SUCCESS && sms && sms_is_trigger(ctx, *answer, &ch))
+		rc = sms_fallback(ctx, rec, ch, answer);
+	return rc;
+}
+
+/* Check the answer under the lock (and, for an HOTP token far ahead, the next code). */
+static int check_answer(struct module_ctx *ctx, char **answer, struct otp_record *after)
+{
+	struct otp_outcome out;
+	int vrc = userfile_verify(ctx, *answer, &out, after), rc;
+
+	otp_free_str(*answer);
+	*answer = NULL;
 	if (vrc == OTP_E_RESYNC) {
 		/* HOTP token far ahead: one more code (the next one) moves the counter. */
 		module_log(ctx, LOG_NOTICE, "HOTP code ahead of the counter: asking for the next one");
 		otp_record_clear(after);
 		rc = conv_prompt(ctx->pamh, ctx->cfg.echo,
-				 "Token out of sync; enter the next code: ", &answer);
+				 "Token out of sync; enter the next code: ", answer);
 		if (rc != PAM_SUCCESS)
 			return rc;
-		vrc = userfile_verify(ctx, answer, &out, after);
-		otp_free_str(answer);
+		vrc = userfile_verify(ctx, *answer, &out, after);
 		if (vrc == OTP_E_RESYNC) {
 			module_log(ctx, LOG_NOTICE, "HOTP resync failed: the second code was not the "
 				   "one right after the first");
-			otp_record_clear(after);
 			return PAM_AUTH_ERR;
 		}
 	}
-	rc = report(ctx, vrc, &out, after);
-	otp_record_clear(after);
-	return rc;
+	return report(ctx, vrc, &out, after);
 }
 
-/* The records hold the secret: keep them out of core dumps (see otp_secret_alloc). */
+/*
+ * The steps, with one cleanup. The records hold the secret: they come from otp_secret_alloc
+ * (out of core dumps where there would be one). The record read before the prompt is only
+ * for asking; the answer is checked against a fresh read under the lock.
+ */
 static int authenticate(struct module_ctx *ctx)
 {
 	struct otp_record *r = otp_secret_alloc(2 * sizeof(*r));
+	char *answer = NULL;
+	bool go = false, sms = false;
 	int rc;
 
 	if (!r)
 		return PAM_BUF_ERR;
-	rc = check_user(ctx, &r[0], &r[1]);
+	otp_record_init(&r[0]);
+	otp_record_init(&r[1]);
+	rc = before_prompt(ctx, &r[0], &go, &sms);
+	if (go)
+		rc = ask(ctx, &r[0], sms, &answer);
+	otp_record_clear(&r[0]);
+	if (go && rc == PAM_SUCCESS)
+		rc = check_answer(ctx, &answer, &r[1]);
+	otp_free_str(answer);
+	otp_record_clear(&r[1]);
 	otp_secret_free(r);
 	return rc;
 }
@@ -392,14 +411,14 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	struct module_ctx ctx = { .pamh = pamh, .flags = flags };
 	int rc;
 
-	strcpy(ctx.user_safe, "?");
+	strcpy(ctx.login.user_safe, "?");
 	rc = load_config(&ctx, argc, argv);
 	if (rc == PAM_SUCCESS)
 		rc = identify_user(&ctx);
 	if (rc == PAM_SUCCESS)
 		rc = authenticate(&ctx);
-	if (ctx.file_open)
-		otp_file_close(&ctx.file);
+	if (ctx.where.open)
+		otp_file_close(&ctx.where.file);
 	hostkeys_free(&ctx);
 	otp_cfg_free(&ctx.cfg);
 	return rc;

@@ -180,7 +180,7 @@ static int sender_input(const struct module_ctx *ctx, const char *phone, const c
 	int k;
 
 	gethostname(host, sizeof(host) - 1);
-	k = snprintf(buf, bufsz, "to=%s\nuser=%s\nhost=%s\n", phone, ctx->user, host);
+	k = snprintf(buf, bufsz, "to=%s\nuser=%s\nhost=%s\n", phone, ctx->login.user, host);
 	if (k < 0 || (size_t)k >= bufsz)
 		return OTP_E_TOOBIG;
 	n = (size_t)k;

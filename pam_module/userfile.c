@@ -14,11 +14,11 @@
 static int enter(struct module_ctx *ctx, struct privs *p)
 {
 	/* An admin path is opened as root after a root-owned walk; a home file as the user. */
-	if (ctx->admin_path) {
+	if (ctx->where.admin) {
 		p->dropped = 0;
 		return OTP_OK;
 	}
-	if (privs_drop(ctx->pamh, p, ctx->pw) != 0) {
+	if (privs_drop(ctx->pamh, p, ctx->login.pw) != 0) {
 		module_log(ctx, LOG_ERR, "cannot switch to the user's file system identity");
 		return OTP_E_IO;
 	}
@@ -28,7 +28,7 @@ static int enter(struct module_ctx *ctx, struct privs *p)
 static int leave(struct module_ctx *ctx, struct privs *p, int rc)
 {
 	if (privs_restore(ctx->pamh, p) != 0) {
-		module_log(ctx, LOG_CRIT, "cannot restore privileges after reading %s", ctx->path);
+		module_log(ctx, LOG_CRIT, "cannot restore privileges after reading %s", ctx->where.path);
 		return OTP_E_IO;
 	}
 	return rc;
@@ -39,9 +39,9 @@ static void log_parse_error(struct module_ctx *ctx, int rc, const struct otp_why
 	if (rc == OTP_E_NOMEM)
 		module_log(ctx, LOG_CRIT, "out of memory");
 	else if (perr->line)
-		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->path, perr->line, perr->text);
+		module_log(ctx, LOG_ERR, "%s line %u: %s", ctx->where.path, perr->line, perr->text);
 	else
-		module_log(ctx, LOG_ERR, "%s: %s", ctx->path, perr->text);
+		module_log(ctx, LOG_ERR, "%s: %s", ctx->where.path, perr->text);
 }
 
 /*
@@ -55,7 +55,7 @@ static int open_secret(struct module_ctx *ctx, struct otp_record *rec, bool as_r
 	int rc;
 
 	if (rec->sealed) {
-		ctx->need_keys = true;
+		ctx->keyring.needed = true;
 		if (as_root)
 			hostkeys_load(ctx);
 	}
@@ -74,19 +74,19 @@ int userfile_load(struct module_ctx *ctx, struct otp_record *rec)
 
 	if ((rc = enter(ctx, &p)) != OTP_OK)
 		return rc;
-	rc = otp_file_open(&ctx->file, ctx->path, ctx->pw->pw_uid, ctx->admin_path,
+	rc = otp_file_open(&ctx->where.file, ctx->where.path, ctx->login.pw->pw_uid, ctx->where.admin,
 			   OTP_FILE_MAX);
-	ctx->file_open = true;
+	ctx->where.open = true;
 	/* An admin path's file is root's: its user could otherwise reset their own lockout. */
-	if (ctx->admin_path && !ctx->cfg.admin_file_user_owned)
-		ctx->file.owner = 0;
+	if (ctx->where.admin && !ctx->cfg.admin_file_user_owned)
+		ctx->where.file.owner = 0;
 	if (rc == OTP_OK)
-		rc = otp_file_read(&ctx->file, &buf, &len);
+		rc = otp_file_read(&ctx->where.file, &buf, &len);
 	rc = leave(ctx, &p, rc);
 	if (rc == OTP_E_NOENT)
 		return rc; /* the caller decides (nullok) and logs */
 	if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->file.why, rc));
+		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->where.file.why, rc));
 	else if ((rc = otp_record_parse(buf, len, rec, &perr)) != OTP_OK)
 		log_parse_error(ctx, rc, &perr);
 	else
@@ -108,17 +108,17 @@ static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *r
 
 	*t = (struct txn){ .t = { .lk = { .fd = -1 } } };
 	otp_record_init(rec);
-	if (ctx->need_keys)
+	if (ctx->keyring.needed)
 		hostkeys_load(ctx); /* still root here */
 	if ((rc = enter(ctx, &t->p)) != OTP_OK)
 		return rc;
 	t->entered = true;
 	/* The file may have changed since the prompt: decide on what is there now. */
-	rc = otp_txn_begin(&t->t, &ctx->file, ctx->cfg.lock_timeout, rec);
+	rc = otp_txn_begin(&t->t, &ctx->where.file, ctx->cfg.lock_timeout, rec);
 	if (rc != OTP_OK && t->t.perr.text[0])
 		log_parse_error(ctx, rc, &t->t.perr);
 	else if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->file.why, rc));
+		module_log(ctx, LOG_ERR, "%s", otp_why_text(&ctx->where.file.why, rc));
 	return rc == OTP_OK ? open_secret(ctx, rec, false) : rc;
 }
 
@@ -128,8 +128,8 @@ static int txn_write(struct module_ctx *ctx, struct txn *t, const struct otp_rec
 	int rc = otp_txn_write(&t->t, rec, flags);
 
 	if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path,
-			   otp_why_text(&ctx->file.why, rc));
+		module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->where.path,
+			   otp_why_text(&ctx->where.file.why, rc));
 	return rc;
 }
 
@@ -168,8 +168,8 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 
 	/* A good code opens a grace period for this service and host, if enabled. */
 	if (rc == OTP_OK && after->secret_len > 0 &&
-	    otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->rhost) &&
-	    otp_grace_record(after, ctx->user, ctx->service, ctx->rhost, now,
+	    otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->login.rhost) &&
+	    otp_grace_record(after, ctx->login.user, ctx->login.service, ctx->login.rhost, now,
 			     ctx->cfg.grace_period) != OTP_OK)
 		module_log(ctx, LOG_WARNING, "cannot record the grace period");
 	if (rc != OTP_OK && rc != OTP_E_WRONG && rc != OTP_E_REPLAY && rc != OTP_E_RESYNC &&
@@ -182,7 +182,7 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 		if (out->dirty)
 			otp_txn_sync(&t->t);
 		else
-			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->path, ctx->file.why.text);
+			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->where.path, ctx->where.file.why.text);
 		out->counted = true;
 		return wrc;
 	}
