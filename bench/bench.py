@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """pam_otp.so against pam_google_authenticator.so and pam_oath.so, pam_permit.so the floor.
 
 Run through bench/run.sh (which builds and enters a private mount namespace):

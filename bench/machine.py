@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """What the benchmark ran on: CPU, kernel, the temp dir's file system, load, versions."""
 import os
 import platform

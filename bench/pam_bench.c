@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_bench: time full pam_start_confdir -> pam_authenticate -> pam_end rounds of one PAM
  * service, answering the prompt with a freshly computed TOTP/HOTP code (or a wrong one).

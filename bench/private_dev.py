@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The benchmark's private /dev (in bench/run.sh's mount namespace) with a /dev/log sink of
 its own, so that every module's logging costs the same and never reaches the console."""
 import os

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # One command for the whole benchmark: bench/run.sh [BUILDDIR] [--quick] [--update-readme]
 # Installs what is missing (as root), builds BUILDDIR (default build-bench), and runs
 # bench/bench.py in a private mount namespace, where /dev/log is our own sink.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "backup.h"
 #include "err.h"
 #include "secmem.h"

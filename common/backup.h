@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Backup codes: 12 random base32 characters shown as "abcd-efgh-ijkl" (60 bits), stored
  * only as scrypt hashes under one per-file salt, consumed once.

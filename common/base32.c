@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "base32.h"
 #include "err.h"
 #include "secmem.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RFC 4648 base32: strict encode, tolerant decode (case, spaces, padding). */
 #ifndef OTP_BASE32_H
 #define OTP_BASE32_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Limits shared by the format, the verifier and the clocks: one place for each number.
  * (Sizes that belong to the ~/.otp format itself are in otpfile.h.)

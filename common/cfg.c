@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "cfg.h"
 #include "err.h"
 #include "numparse.h"

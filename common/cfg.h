@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Options, one table and one setter for every source: /etc/security/pam_otp.conf lines,
  * pam.d arguments and (later) command-line flags. Values are range-checked; unknown keys are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "err.h"
 
 const char *otp_strerror(int err)

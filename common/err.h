@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Error codes shared by the core: 0 or a negative value, never a PAM code. */
 #ifndef OTP_ERR_H
 #define OTP_ERR_H

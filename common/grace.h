@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Grace periods: after a good code from a remote host, the same service from the same host
  * may skip the code for a while. Entries are MAC'd under the user's secret, so whoever can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "hoststate.h"
 #include "secmem.h"
 #include "err.h"

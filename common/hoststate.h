@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The host-wide daily SMS budget: one root-owned state file ("day DAY count N") that every
  * login sending a text updates under an OFD lock, re-read under the lock, replaced

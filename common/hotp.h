@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* HOTP (RFC 4226) and TOTP (RFC 6238) as pure functions: no clock, no I/O. */
 #ifndef OTP_HOTP_H
 #define OTP_HOTP_H

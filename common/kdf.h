@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* scrypt through OpenSSL's EVP_KDF: the slow hash for backup codes and SMS codes. */
 #ifndef OTP_KDF_H
 #define OTP_KDF_H

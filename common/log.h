@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Logging through a callback, so the same core logs to pam_syslog or to stderr. */
 #ifndef OTP_LOG_H
 #define OTP_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Strict decimal and hex parsing: whole string, no sign, no overflow. */
 #ifndef OTP_NUMPARSE_H
 #define OTP_NUMPARSE_H

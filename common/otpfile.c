@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ~/.otp parser and writer (see otpfile.h), driven by the table of keys in
  * otpfile_keys.c: this file splits lines, finds each key's row and checks the whole record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ~/.otp format (version 1), parsed from and written to memory. See otp(5).
  *

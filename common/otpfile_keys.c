@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ~/.otp keys: one parse and one format function each, and the table (at the end) that
  * the parser and the writer in otpfile.c read. See otpfile_keys.h.

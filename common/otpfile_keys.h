@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The keys of the ~/.otp format as one table (otpfile_keys.c), read by the parser and the
  * writer (otpfile.c). Internal to common/: the public interface is otpfile.h.

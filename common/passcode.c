@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "passcode.h"
 #include "backup.h"
 #include "err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* forward_pass: split "password" + "code" typed at one prompt. */
 #ifndef OTP_PASSCODE_H
 #define OTP_PASSCODE_H

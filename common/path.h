@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* User names and the file= template (%u user, %h home, %U uid, %% and a leading ~). */
 #ifndef OTP_PATH_H
 #define OTP_PATH_H

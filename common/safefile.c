@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "safefile.h"
 #include "err.h"
 #include "monotime.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Safe access to a small private file: bounded, checked reads; a lock that survives the
  * atomic replace (an OFD lock on the file itself, re-checked against the path after it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "seal.h"
 #include "err.h"
 #include "safefile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Secrets sealed at rest to a host key, so that only the module (as root) can use them:
  * X25519 ECDH with an ephemeral key, HKDF-SHA256, AES-256-GCM, all through OpenSSL EVP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "secmem.h"
 
 #include <stdlib.h>

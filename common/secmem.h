@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Wiping and constant-time comparison, on top of OpenSSL. */
 #ifndef OTP_SECMEM_H
 #define OTP_SECMEM_H

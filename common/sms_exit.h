@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Exit statuses of pam_otp_sms: the contract between the sender (common/sms/) and the module
  * that runs it (pam_module/sender.c). Documented in pam_otp_sms(8) and pam_otp(8).

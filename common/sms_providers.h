@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SMS providers, described once: what each can do (place calls, keep its own code, run
  * a local program), for the module (common/, no libcurl) and for the sender pam_otp_sms

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "smscode.h"
 #include "err.h"
 #include "kdf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One-time codes sent by text message or call: generated from the CSPRNG, stored only as a
  * salted scrypt hash with an expiry, limited per user (interval, daily cap, countries).

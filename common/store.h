@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The user's record where it is kept, changed as one transaction: begin (lock, read afresh,
  * parse), write (atomic replace; a transaction may write more than once, the lock follows),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Is a program or file named in the configuration (sms_helper=, command=, ca_file=) safe to
  * run or trust as root? It must be an absolute path; every directory from / down is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The otpauth:// provisioning URI (Google Authenticator "Key Uri Format"):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "verify.h"
 #include "backup.h"
 #include "bounds.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Checking an answer against a record: TOTP with replay guard, HOTP with look-ahead and
  * two-code resync, backup codes, a pending SMS code, and the failure lockout. Pure: the caller supplies the time

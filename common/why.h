@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Why something failed, in words for the log or the terminal: the one way the core hands a
  * reason to its callers (files, paths, keys, options, the ~/.otp format). The error code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The enrollment steps: a new secret, shown and confirmed before anything is written;
  * --rotate (the same, into an existing file under its lock); and the import of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* otp-enroll: options, per-run state and the steps, shared by the files of enroll/. */
 #ifndef OTP_ENROLL_ENROLL_H
 #define OTP_ENROLL_ENROLL_H

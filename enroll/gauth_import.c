@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "gauth_import.h"
 #include "backup.h"
 #include "base32.h"

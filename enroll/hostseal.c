@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Sealed secrets on the enrollment side: when the host has a public key (seal=optional,
  * the default, or seal=required), the new secret is sealed to it before it is written, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Who is being enrolled, where their file is, and the file-system identity used to touch it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * An existing enrollment: --status, --remove, and new backup codes or phone number.
  * Changes go through the same lock as the module's state updates: lock, re-read, change,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * otp-enroll: set up, inspect and change a pam_otp second factor. Runs with the user's own
  * rights (no setuid, no capabilities); root may act for another user with --user.

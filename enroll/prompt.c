@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Ask for the confirmation code: on the controlling terminal when there is one (like
  * getpass, so the code never passes through a pipe someone else set up), else on stdin.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Drawing a QR code in the terminal. */
 #include "qr.h"
 #include "secmem.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QR codes of the otpauth URI: libqrencode, drawn in the terminal or written as PNG/SVG. */
 #ifndef OTP_ENROLL_QR_H
 #define OTP_ENROLL_QR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * QR code image files: PNG through libpng (1-bit greyscale) and SVG (one path of
  * horizontal runs). The image spells the secret, so the file is created 0600 and never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * otp-enroll --host-rekey [--dry-run] (root): rotate the host key and re-seal every
  * enrolled file to the new one.

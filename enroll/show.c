@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the user sees: messages, the URI with its QR code, the secret, backup codes. */
 #include "enroll.h"
 #include "backup.h"

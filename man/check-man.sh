@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Lint one manual page: groff must format it with every warning enabled and say nothing.
 # Usage: check-man.sh PAGE   (GROFF may name the groff binary)
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "childsetup.h"
 
 #include <dirent.h>

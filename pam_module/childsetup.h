@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The state a forked child gets before it runs the SMS sender: whatever the PAM application
  * left (ignored or blocked signals, a hostile rlimit, open descriptors, supplementary groups,

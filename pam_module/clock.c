@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "clock.h"
 
 #ifdef OTP_TEST_CLOCK

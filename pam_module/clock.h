@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #ifndef PAM_OTP_CLOCK_H
 #define PAM_OTP_CLOCK_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PAM conversation: one prompt or one message at a time; answers are wiped. */
 #ifndef PAM_OTP_CONV_H
 #define PAM_OTP_CONV_H

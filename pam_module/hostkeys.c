@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host keys for sealed secrets, read as root from a root-owned path (see otp-enroll --host-keygen). */
 #include "module.h"
 #include "err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* State of one pam_sm_authenticate call, shared by the module's files. */
 #ifndef PAM_OTP_MODULE_H
 #define PAM_OTP_MODULE_H

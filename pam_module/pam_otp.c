@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_otp.so: a one-time code (TOTP/HOTP or a backup code) as a second factor, checked
  * against the user's ~/.otp. Entry points and the order of the steps; see pam_otp(8).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "privs.h"
 
 int privs_drop(pam_handle_t *pamh, struct privs *p, const struct passwd *pw)

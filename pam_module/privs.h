@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Run file access with the target user's filesystem identity (root_squash NFS, no
  * root-privileged open of a user-controlled path). No-ops when not running as root. */
 #ifndef PAM_OTP_PRIVS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Ending everything the SMS sender started. The sender runs in a session of its own (its pid
  * is the session and process group id); what it starts stays in that session even when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "sender.h"
 #include "monotime.h"
 #include "childsetup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Run the SMS sender program (pam_otp_sms) without a shell: fixed argv, empty environment,
  * the code and the deadline on stdin, one result line back on stdout. It runs in a session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "sms.h"
 #include "clock.h"
 #include "conv.h"

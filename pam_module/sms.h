@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The SMS (and voice call) fallback at the prompt. */
 #ifndef PAM_OTP_SMS_H
 #define PAM_OTP_SMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SMS fallback of a module built without it (meson -Dsms=disabled: no pam_otp_sms, no
  * libcurl): never offered, and an admin who configured a provider reads why in the log. The

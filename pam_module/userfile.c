@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The user's ~/.otp as the module sees it: read before the prompt, verified under the lock. */
 #include "module.h"
 #include "clock.h"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Demo: enroll a test user in a temporary directory with otp-enroll, then log in through the
 # real pam_otp.so with a code from oathtool (right code, replayed code, wrong code, a backup
 # code). Nothing outside the temporary directory changes: the user comes from nss_wrapper.

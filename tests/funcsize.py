@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The longest functions and the line counts of the product code (common/, pam_module/,
 enroll/): `tests/funcsize.py [N]`. A function runs from its definition line (a line at
 column 0 that opens a parameter list and is not a declaration) to the next `}` at column 0."""

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Memory-safety runs, each in its own build directory, ending with the skipped tests' names
 # ("skipped: STEP: TEST", one a line) and then "N passed, N failed, N skipped":
 #   asan      gcc, -Db_sanitize=address,undefined: the unit, pam and fuzz
@@ -75,7 +76,8 @@ run_asan() {
 	# No -Werror here: gcc 12's instrumentation yields false -Wstringop-overread and
 	# -Wnonnull warnings (its manual advises against -Werror with sanitizers); tests/run's
 	# own build keeps warnings fatal.
-	if ! CC=gcc meson setup "$b" -Db_sanitize=address,undefined -Db_lundef=false \
+	if ! CC=gcc meson setup "$b" -Dtests=true -Dsms=enabled -Db_sanitize=address,undefined \
+		-Db_lundef=false \
 		>"$b.setup.log" 2>&1; then
 		cat "$b.setup.log"; fail_step "asan: meson setup"; return
 	fi
@@ -93,7 +95,7 @@ run_valgrind() {
 	say "valgrind: plain gcc build in $b, pam suite under memcheck"
 	command -v valgrind >/dev/null || { fail_step "valgrind: not installed"; return; }
 	rm -rf "$b"
-	if ! CC=gcc meson setup "$b" -Dwerror=true >"$b.setup.log" 2>&1; then
+	if ! CC=gcc meson setup "$b" -Dtests=true -Dsms=enabled -Dwerror=true >"$b.setup.log" 2>&1; then
 		cat "$b.setup.log"; fail_step "valgrind: meson setup"; return
 	fi
 	rm -f "$b.setup.log"
@@ -134,7 +136,8 @@ run_fuzz() {
 			{ fail_step "fuzz: meson configure"; return; }
 	else
 		rm -rf "$b"
-		if ! CC=clang meson setup "$b" -Dfuzzing=true -Db_sanitize=address,undefined \
+		if ! CC=clang meson setup "$b" -Dtests=true -Dsms=enabled -Dfuzzing=true \
+			-Db_sanitize=address,undefined \
 			-Db_lundef=false -Dfuzz_seconds="$fuzz_seconds" >"$b.setup.log" 2>&1; then
 			cat "$b.setup.log"; fail_step "fuzz: meson setup"; return
 		fi

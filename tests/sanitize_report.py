@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Summarise one step of tests/sanitize.sh from a meson test log (JSON lines).
 
     sanitize_report.py LABEL TESTLOG.json [--fuzz] [--valgrind LOGDIR [--timing CASES]]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A growing text buffer for request bodies and URLs. Request bodies hold codes and
  * sometimes credentials, so growing copies and frees always wipe the old memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * provider=command: a local program sends the text (a modem script, a mail gateway...).
  * `command` is split on spaces into a fixed argv (the first word an absolute path); "{to}"

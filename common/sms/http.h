@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one place that talks HTTP, over libcurl: HTTPS only (plain http only with
  * allow_insecure_http, and then only to a loopback host), peer and host always verified, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * JSON over json-c: parse provider replies strictly and build request bodies. Bodies hold
  * codes, so building wipes json-c's copies of the strings before freeing them.

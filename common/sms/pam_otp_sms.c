@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_otp_sms: sends one text or call for pam_otp.so, which runs it (execve, empty
  * environment, a session of its own, killed with that session timeout + 1 s after the start)

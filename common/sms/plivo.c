@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Plivo: Basic auth_id (account_sid) : auth_token, JSON bodies. Texts go to Message/.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The sender side of the SMS fallback: one request (a text, a call, or a Twilio Verify
  * start/check) sent through the configured provider, and its result as the one status line

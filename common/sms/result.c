@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Results of a provider request and the status line printed for the module. */
 #include "provider.h"
 #include "http.h"

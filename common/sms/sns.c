@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AWS SNS Publish to a phone number: form body signed with SigV4 by libcurl
  * (account_sid = access key id, auth_token = secret key, session_token for temporary

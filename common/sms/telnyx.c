@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Telnyx v2 Messages: Bearer API key, JSON in and out, errors as an "errors" array. */
 #include "provider.h"
 #include "http.h"

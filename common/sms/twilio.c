@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Twilio Programmable Messaging (Messages.json) and voice calls (Calls.json). */
 #include "twilio.h"
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by twilio.c and twilio_verify.c: both APIs answer errors the same way. */
 #ifndef OTP_SMS_TWILIO_H
 #define OTP_SMS_TWILIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Twilio Verify v2: the provider makes the code, texts or calls it (Verifications) and
  * checks the answer (VerificationCheck). Approved only on "status":"approved"; a wrong code

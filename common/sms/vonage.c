@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Vonage (Nexmo) SMS API: form with api_key (account_sid) and api_secret (auth_token) in the
  * body, "to" as digits without '+'. The HTTP status is 200 even for errors: the outcome is

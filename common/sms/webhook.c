@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Generic webhook: POST {"to","code","message","user","host"} as JSON to webhook_url, with an
  * optional bearer token and a Standard Webhooks signature (webhook-id, webhook-timestamp,

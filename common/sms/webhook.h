@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Standard Webhooks signing, shared by webhook.c and the Plivo call hand-off (plivo.c). */
 #ifndef OTP_SMS_WEBHOOK_H
 #define OTP_SMS_WEBHOOK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one PAM conversation function of the tests and the benchmark (tests/pam/harness.c,
  * tests/pam/test_secrets.c, tests/sms/pam_converse.c, tests/fuzz/fuzz_auth.c,

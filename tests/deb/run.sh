@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian package, as CI checks it: build libpam-otp with dpkg-buildpackage in a clean
 # copy of the source tree (tracked and new files, never build directories), lintian it,
 # install it with apt, run its autopkgtests (debian/tests) against the installed package

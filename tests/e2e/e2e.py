@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared helpers for the end-to-end tests (tests/e2e): a private mount namespace in which
 the real sshd, sudo, su and login run against private copies of passwd/group/shadow, private
 PAM services and a private syslog socket, so nothing on the host changes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Helpers the end-to-end tests share besides the namespace (e2e.py): TOTP codes computed
 with oathtool (independently of our C code), PAM stacks built from the shipped conf/
 snippets, and a driver for programs that want a terminal (su, login).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Test helper for the end-to-end tests: write a ~/.otp file (TOTP, the given base32 secret)
  * with NBACKUP backup codes, through the project's own format writer, and print the backup

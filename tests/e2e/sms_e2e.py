@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The SMS fallback over real sshd (publickey,keyboard-interactive): the user answers "sms",
 pam_otp runs the built pam_otp_sms sender, which posts to tests/sms's mock provider (Twilio
 API, HTTPS with a CA made at run time); the test reads the code the mock received and types

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Install test: a separate build of the source tree with --prefix=/usr (as README.md says),
 `meson install --destdir`, and checks that each file lands where Debian looks for it: the
 module in libpam's module directory, otp-enroll in /usr/bin, the man pages, the examples

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """End to end: Debian's OpenSSH sshd on a loopback port, with the shipped
 conf/sshd_config.d/pam_otp.conf and conf/pam.d/sshd, and python3-paramiko as the client.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """End to end: util-linux `su` (run by an unprivileged user) and shadow's `login` (the
 console login program, run by root as getty would), each on a pseudo-terminal, with the
 shipped conf/pam.d/login snippet in place of "@include common-auth" in Debian's own

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """End to end: Debian's sudo with the shipped conf/pam.d/sudo (password from common-auth,
 then the code from a root-owned /var/lib/pam_otp/%u), run by an unprivileged test user with
 `sudo -S` answering the prompts from stdin. Then the shipped file's ~/.otp variant.

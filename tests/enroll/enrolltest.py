@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared helpers for the otp-enroll tests.
 
 Each test gets a private directory with a fake user (nss_wrapper), a home owned by that

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Confirmation before activation: a wrong code leaves no file, the right one activates
 (and cannot be replayed); --rotate is confirmed the same way and keeps the rest."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """--import-google-authenticator: TOTP and HOTP files with window, rate limit, used steps
 and scratch codes become ~/.otp, and the same authenticator app logs in through pam_otp."""
 import os

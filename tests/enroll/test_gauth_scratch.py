@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A google-authenticator scratch code, imported, logs in through pam_otp exactly once.
 
 Skipped (77) while the pam_otp core does not accept eight-digit codes as backup codes:

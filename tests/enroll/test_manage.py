@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Managing an enrollment: --status (never the secret), --phone, --backup-codes, --remove,
 the locked read-modify-write (a concurrent module update is kept), and --user as root."""
 import fcntl

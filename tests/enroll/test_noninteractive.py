@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Non-interactive enrollment into a temp home, URI checked against the Key Uri Format,
 codes from oathtool and pyotp, then logins through the real pam_otp.so."""
 import os

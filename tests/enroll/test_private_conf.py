@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A pam_otp.conf that holds SMS credentials is root-only (mode 0600): a user's otp-enroll
 cannot read it, says so, and enrolls with the defaults instead of failing; an explicit
 --conf that cannot be read is still an error. Runs in a private mount namespace with a

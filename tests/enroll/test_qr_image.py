@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """--qr-png / --qr-svg: the image decodes (zbarimg) to exactly the printed URI, for every
 algorithm / digits / period combination and for HOTP."""
 import itertools

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Terminal QR codes, read back the way a phone would see them: the text is turned into
 modules, drawn with Pillow and decoded with zbarimg. The UTF-8 code is also read off a
 real terminal (tmux), where it is drawn in colour, and a code is confirmed there with echo

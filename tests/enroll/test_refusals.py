@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Refusals, each with a clear message and its documented exit code (1 runtime, 2 usage):
 an existing enrollment without --force, --user when not root, bad E.164 numbers, bad
 digits and other bad values, no home directory, an unwritable directory."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Host key rotation: --host-rekey --dry-run reports and changes nothing; --host-rekey moves
 the key to KEY.old, makes a new one and re-seals every enrolled file under the user's lock;
 logins work before, during (old key still present) and after (old key removed); a second

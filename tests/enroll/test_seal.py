@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Sealed secrets: root makes the host key (--host-keygen), enrollments are then sealed to
 it (no plain secret in ~/.otp), and pam_otp.so opens them to log in. seal=required without
 a key refuses to enroll.

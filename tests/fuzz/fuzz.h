@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by the libFuzzer harnesses. Each harness defines LLVMFuzzerTestOneInput; linked
  * with -fsanitize=fuzzer it is driven by libFuzzer, linked with replay_main.c it replays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The login path itself (pam-u2f's fuzz_auth is the precedent): the module's
  * pam_sm_authenticate, linked in statically, on a fuzzed ~/.otp and fuzzed answers.

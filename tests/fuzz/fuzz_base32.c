@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Base32 (common/base32.c), both ways. The input as text: decode into a buffer of exactly
  * OTP_BASE32_DECODED_MAX bytes; if it decodes, encode and decode again must give the same

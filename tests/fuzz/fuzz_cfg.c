@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Config parser (common/cfg.c). The input is a pam_otp.conf file for otp_cfg_parse_text and,
  * line by line, pam.d arguments for otp_cfg_set_arg. Whatever it holds: no crash or leak,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ~/.otp parser and serializer (common/otpfile.c). Any input: the parser must not crash,
  * and a failed parse leaves a cleared record and a located reason. A parsed record must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * forward_pass splitter (common/passcode.c). The first byte picks the digit count (0..9),
  * the rest is what the user typed. A split must give back the input when its two parts are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Phone helpers of common/smscode.c. Input lines: "outsz", phone, country list.
  * otp_phone_mask writes into exactly outsz bytes and matches a plain reimplementation

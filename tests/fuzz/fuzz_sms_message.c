@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SMS message template (otp_sms_message in common/smscode.c). Input lines: "outsz minutes",
  * template, code, issuer, host, domain. The output buffer is exactly outsz bytes, so any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SMS provider replies (common/sms/): each provider's reply parser, reached through
  * otp_sms_run with the HTTP layer replaced by a stub that returns the fuzz input. Input:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * otpauth:// URI builder (common/uri.c). Input lines: "type alg digits period counter outsz"
  * (numbers, reduced into range), issuer, account, secret bytes. Checks: the name filter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main() for a fuzz harness built without libFuzzer: run LLVMFuzzerTestOneInput once on
  * every file named on the command line, or on every file inside a named directory (not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * For test_secrets: what the module lets out, and the secrets that must not be in it.
  * Syslog is read from a private /dev/log (a mount namespace of the test's own with a tmpfs

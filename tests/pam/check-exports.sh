@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The module exports exactly pam_sm_authenticate and pam_sm_setcred, and is built hardened:
 # full RELRO (BIND_NOW), stack protector and FORTIFY in use, no executable stack.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The programs (pam_otp_sms runs as root and parses provider replies; otp-enroll) are built
 # hardened like the module: PIE, full RELRO (BIND_NOW), no executable stack, no text
 # relocations, stack protector and FORTIFY in use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Preloaded into the pam test programs: CMOCKA_TEST_FILTER / CMOCKA_SKIP_FILTER (cmocka
  * patterns, '*' and '?') choose the cases to run, which cmocka 1.1 only offers as calls.

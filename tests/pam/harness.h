@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Drives the real pam_otp.so through pam_start_confdir with a private service directory, a
  * test user from nss_wrapper (LD_PRELOAD=libnss_wrapper.so), and a scripted conversation.

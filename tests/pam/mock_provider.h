@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * For test_secrets: a one-request HTTP stand-in for Twilio's Messages API on 127.0.0.1, run
  * in a child process. While the real pam_otp_sms waits for its reply, the mock copies that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * LD_PRELOAD shim for test_review: a case-insensitive user database, as sssd or winbind give.
  * getpwnam and getpwnam_r fold the name to ASCII lower case and ask the next library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A test-only PAM module. "ask": prompt for a password and store it as PAM_AUTHTOK (what
  * pam_unix does before a use_first_pass module). "expect=VALUE": succeed only if PAM_AUTHTOK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Hostile files and hostile conditions, through the real module: every case must end in a
  * refusal (never success, never a hang), and the state file must survive intact.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The sender child closes what the application left open with close_range, and when the
  * kernel has none (before 5.9: ENOSYS) with a walk over /proc/self/fd, and without /proc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Resource limits set by the caller (prlimit su, any setuid PAM program inherits them) must
  * not decide which attempts count. Each attempt runs in its own process, as `su` would, with

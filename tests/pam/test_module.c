@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pam_otp.so end to end through libpam: codes, replay, skew, HOTP, lockout, backup codes. */
 #include "harness.h"
 #include "backup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A module built without SMS (meson -Dsms=disabled, pam_module/sms_none.c), through the real
  * pam_otp.so with syslog captured: a configured provider is never offered, nothing is run,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pam_otp.so options: first_pass variants, forward_pass, prompt, echo, conf files, file=. */
 #include "harness.h"
 

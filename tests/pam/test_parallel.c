@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Concurrency through the real module, 64 processes released at once against one user:
  * - the same valid TOTP code: exactly one succeeds, the step is recorded;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Security review (issue 12), items 2, 3 and 5, through the real pam_otp.so: a missing
  * directory is not "not enrolled" (nullok), the canonical user name from a case-insensitive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Sealed secrets and grace periods through the real module. */
 #include "harness.h"
 #include "base32.h"

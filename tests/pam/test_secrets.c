@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * No secret leaves the module by a side channel. Syslog (every line, debug on) is read from
  * a private /dev/log; the SMS sender's argv and environment are read from /proc while it

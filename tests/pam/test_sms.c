@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SMS fallback through the real module, with a stand-in sender program (sms_helper=)
  * that records its argv, environment and stdin: trigger, code delivery, expiry, one use,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What stands between the SMS fallback and a bill or a root compromise, through the real
  * module with syslog captured: SMS stays off until sms_countries= is set; sms_helper=,

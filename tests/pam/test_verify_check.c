@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A code that the SMS provider keeps (twilio-verify) is checked by a network call: counted
  * first, asked without holding the user's lock, the answer recorded under the lock. A stand-in

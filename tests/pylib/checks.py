@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The one check/log/skip framework of the python tests (tests/e2e, tests/enroll).
 
     check(cond, what)    record one check, print "ok   what" or "FAIL what", go on; returns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * LD_PRELOAD shim for the pam_otp_sms tests: makes one libcurl call fail on purpose, which
  * no mock server can provoke from the outside.

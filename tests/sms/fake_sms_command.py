@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Stand-in for provider=command: records what it got into OUTDIR (argv[1]) and obeys
 OUTDIR/exit (its exit status), OUTDIR/sleep (seconds to hang, with a grandchild) and
 OUTDIR/linger (seconds a detached grandchild waits before writing OUTDIR/late, while the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """What every mock endpoint shares: the credentials it expects and the parsed request."""
 import base64
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Mock SMS provider for pam_otp_sms tests: every provider endpoint on one HTTPS port.
 
   mock_provider.py --cert C --key K --port-file F --record R --control-dir D

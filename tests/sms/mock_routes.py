@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Mock endpoints for Twilio (Messages, Calls, Verify), Telnyx, Plivo and Vonage.
 
 Facts from /work/shared/reference/sms-providers.md. Each class checks a request like the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Mock endpoints for AWS SNS Publish (SigV4 checked in full) and the generic webhook
 (Standard Webhooks signature checked and recorded)."""
 import base64

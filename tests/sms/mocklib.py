@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Helpers for the pam_otp_sms tests: a test CA made at run time with the openssl CLI, the
 mock provider as a child process, conf files (mode 0600) and a runner for the sender."""
 import json

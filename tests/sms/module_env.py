@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The module side of the SMS tests: a test user from nss_wrapper with its ~/.otp, a PAM
 service running pam_otp_test.so (clock set by PAM_OTP_TEST_NOW) with a conf file, and
 pam_converse to drive one login whose prompts are answered as they come."""

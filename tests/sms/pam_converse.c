@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_converse: one pam_start_confdir -> pam_authenticate -> pam_end, with the conversation
  * on stdin/stdout so a script can answer each prompt after looking at what it was told.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The code a provider was given, read back from what the mock provider recorded (or, for
 provider=command, from what fake_sms_command.py recorded)."""
 import json

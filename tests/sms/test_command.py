@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """provider=command: fixed argv with {to}, no shell, PATH-only environment, code and message
 on stdin, output to /dev/null, exit status mapping, killed with its children at the timeout."""
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The module <-> sender contract (argv, stdin, one stdout line, exit statuses, conf checks)
 and the transport rules: certificate checks, plain http only when allowed, the mock's daemon
 mode for C tests."""

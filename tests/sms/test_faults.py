@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """libcurl calls that fail, which no mock server can provoke: the real pam_otp_sms runs with
 curl_fault.so preloaded (CURL_FAULT_SHIM), which fails the one setopt, getinfo or perform
 named in its environment. The sender must fail closed: no request without its time limit,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The same failure cases for every HTTP provider (SMS_PROVIDER picks one; all by default):
 success, 5xx, retried 502/503, 429, invalid number, bad credentials, garbage, oversized reply,
 a hang past the timeout, unreachable, and a plain-http base refused."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The SMS fallback through the real module (pam_otp_test.so, test clock) and the real
 pam_otp_sms, against the mock provider, for one provider (SMS_PROVIDER): trigger, read the
 code from the mock's record, answer; wrong, expired and reused codes; interval and daily

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """What each provider puts on the wire (fields, auth, format) and the provider-specific
 outcomes: Twilio calls and Messaging Services, Twilio Verify approve/deny/gone, Plivo calls,
 Vonage status codes, SNS SigV4, webhook signatures."""

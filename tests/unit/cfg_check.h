@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the test_cfg*.c programs: helpers and the option table for common/cfg.c. */
 #ifndef PAM_OTP_TEST_CFG_CHECK_H
 #define PAM_OTP_TEST_CFG_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the test_otpfile*.c programs: the parse and error-report checks for common/otpfile.c. */
 #ifndef PAM_OTP_TEST_OTPFILE_CHECK_H
 #define PAM_OTP_TEST_OTPFILE_CHECK_H

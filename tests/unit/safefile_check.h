@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the test_safefile*.c programs: the temp-directory fixture and helpers for common/safefile.c. */
 #ifndef PAM_OTP_TEST_SAFEFILE_CHECK_H
 #define PAM_OTP_TEST_SAFEFILE_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/backup.c: generating, normalising and consuming backup codes. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/base32.c: RFC 4648 section 10 vectors and the strictness rules. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/cfg.c: every option of the table, as conf keys and as pam.d arguments. */
 #include "cfg_check.h"
 

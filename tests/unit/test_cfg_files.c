@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/cfg.c: conf text and conf files. */
 #include "cfg_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/err.c: every error code has its own message. */
 #include <stdarg.h>
 #include <stddef.h>

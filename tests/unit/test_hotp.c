@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/hotp.c: every RFC 4226 appendix D and RFC 6238 appendix B vector. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/log.c: the callback logger and log-line sanitising. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/numparse.c: strict decimal and hex parsing. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Cross-check otp_hotp against oathtool (OATH Toolkit), an independent implementation:
  * random keys of 10..64 bytes (and some longer than a hash block), SHA1/256/512, 6..8

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/otpfile.c: defaults, accepted files and the serializer round trip. */
 #include "otpfile_check.h"
 

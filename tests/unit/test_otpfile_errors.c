@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/otpfile.c: broken files and their error reports. */
 #include "otpfile_check.h"
 

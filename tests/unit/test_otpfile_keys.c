@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for the table of ~/.otp keys (common/otpfile_keys.c), driven by the table
  * itself: a row added later is checked without a new test. Every row must be written for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/passcode.c: splitting "password" + "code" typed at one prompt. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/path.c: user names and file= template expansion. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/safefile.c: bounded, checked reads, create, remove and admin paths. */
 #include "safefile_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/safefile.c: the lock and the atomic replace. */
 #include "safefile_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/secmem.c: wiping and constant-time comparison. */
 #include <stdarg.h>
 #include <stddef.h>

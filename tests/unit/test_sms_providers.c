@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SMS provider descriptions (common/sms_providers.c) that the module and the sender both
  * act on, checked against what pam_otp.conf(5) and pam_otp_sms(8) promise: which providers

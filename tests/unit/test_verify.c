@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/verify.c: TOTP replay guard and window, HOTP look-ahead and resync. */
 #include "verify_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/verify.c: the lockout, backup codes and pending SMS codes. */
 #include "verify_check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the test_verify*.c programs: the code table and helpers for common/verify.c. */
 #ifndef PAM_OTP_TEST_VERIFY_CHECK_H
 #define PAM_OTP_TEST_VERIFY_CHECK_H
