@@ -21,13 +21,6 @@ struct parser {
 	bool seen[OTP_KEY_ROWS];    /* by row index (a sealed line marks its slot, secret) */
 };
 
-static int vfail(struct otp_why *err, unsigned line, const char *fmt, va_list ap)
-{
-	err->line = line;
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	return OTP_E_PARSE;
-}
-
 __attribute__((format(printf, 2, 3)))
 static int fail(struct parser *p, const char *fmt, ...)
 {
@@ -35,7 +28,7 @@ static int fail(struct parser *p, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfail(p->err, p->lineno, fmt, ap);
+	rc = otp_why_vat(p->err, OTP_E_PARSE, p->lineno, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -46,7 +39,7 @@ int otp_line_fail(const struct otp_line *l, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfail(l->err, l->lineno, fmt, ap);
+	rc = otp_why_vat(l->err, OTP_E_PARSE, l->lineno, fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -5,21 +5,22 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void say(struct otp_why *w, unsigned line, const char *fmt, va_list ap)
+int otp_why_vat(struct otp_why *w, int err, unsigned line, const char *fmt, va_list ap)
 {
-	w->line = line;
-	vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	if (w) {
+		w->line = line;
+		vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	}
+	return err;
 }
 
 int otp_why_set(struct otp_why *w, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w) {
-		va_start(ap, fmt);
-		say(w, 0, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	otp_why_vat(w, err, 0, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -27,11 +28,9 @@ int otp_why_at(struct otp_why *w, int err, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w) {
-		va_start(ap, fmt);
-		say(w, line, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	otp_why_vat(w, err, line, fmt, ap);
+	va_end(ap);
 	return err;
 }
 

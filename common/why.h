@@ -7,6 +7,8 @@
 #ifndef OTP_WHY_H
 #define OTP_WHY_H
 
+#include <stdarg.h>
+
 #define OTP_WHY_MAX 384 /* room for two paths and a hint */
 
 struct otp_why {
@@ -20,6 +22,9 @@ int otp_why_set(struct otp_why *w, int err, const char *fmt, ...)
 /* The same, for line `line` of a file. */
 int otp_why_at(struct otp_why *w, int err, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same with a va_list, for functions that take a format of their own. */
+int otp_why_vat(struct otp_why *w, int err, unsigned line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 void otp_why_clear(struct otp_why *w);
 /* What w says, or otp_strerror(err) when it says nothing. */
 const char *otp_why_text(const struct otp_why *w, int err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "why.h"
 
 static void test_all_codes_named(void **state)
 {
@@ -44,11 +45,36 @@ static void test_unknown_codes(void **state)
 	assert_string_equal(otp_strerror(0x7fffffff), "unknown error");
 }
 
+/* The one way a reason travels: set, at a line, truncated, and the fallback text. */
+static void test_why(void **state)
+{
+	struct otp_why w;
+	char longer[OTP_WHY_MAX + 50];
+
+	(void)state;
+	otp_why_clear(&w);
+	assert_string_equal(otp_why_text(&w, OTP_E_IO), otp_strerror(OTP_E_IO));
+	assert_string_equal(otp_why_text(NULL, OTP_E_LOCK), otp_strerror(OTP_E_LOCK));
+	assert_int_equal(otp_why_set(&w, OTP_E_UNSAFE, "%s is %d", "x", 7), OTP_E_UNSAFE);
+	assert_string_equal(w.text, "x is 7");
+	assert_int_equal(w.line, 0);
+	assert_string_equal(otp_why_text(&w, OTP_E_IO), "x is 7");
+	assert_int_equal(otp_why_at(&w, OTP_E_PARSE, 12, "bad %s", "key"), OTP_E_PARSE);
+	assert_string_equal(w.text, "bad key");
+	assert_int_equal(w.line, 12);
+	assert_int_equal(otp_why_set(NULL, OTP_E_NOMEM, "ignored"), OTP_E_NOMEM);
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	otp_why_set(&w, 0, "%s", longer);
+	assert_int_equal(strlen(w.text), OTP_WHY_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_codes_named),
 		cmocka_unit_test(test_unknown_codes),
+		cmocka_unit_test(test_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
