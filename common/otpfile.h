@@ -118,7 +118,8 @@ void otp_record_clear(struct otp_record *rec);
 
 /*
  * Parse buf[0..len) into rec (initialised here). On OTP_E_PARSE or OTP_E_TOOBIG, err says
- * why (err->line: which line; 0 for the file as a whole), and rec is cleared. NUL bytes, lines over OTP_LINE_MAX, duplicate keys,
+ * why (err->line: which line; 0 for the file as a whole), and rec is cleared. NUL bytes,
+ * lines over OTP_LINE_MAX, duplicate keys,
  * out-of-range values and a missing version, type-specific field or secret are errors.
  */
 int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,

@@ -20,6 +20,18 @@
 
 #define REOPEN_TRIES 100 /* opens that found a file renamed over (0 links) before giving up */
 
+/* Say why in f->why (the one reason type, why.h) and return err. */
+__attribute__((format(printf, 3, 4)))
+static int why(struct otp_file *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	otp_why_vat(&f->why, err, 0, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 /*
  * Open an admin directory one component at a time without following symlinks, checking
  * each is root-owned and not writable by group or other: no user-controlled component is
@@ -39,18 +51,18 @@ static int open_trusted_dir(struct otp_file *f)
 		free(copy);
 		if (fd >= 0)
 			close(fd);
-		return copy ? otp_why_set(&f->why, OTP_E_IO, "cannot open /") : OTP_E_NOMEM;
+		return copy ? why(f, OTP_E_IO, "cannot open /") : OTP_E_NOMEM;
 	}
 	for (char *comp = strtok_r(copy, "/", &save);; comp = strtok_r(NULL, "/", &save)) {
 		struct stat st;
 		size_t wl;
 
 		if (fstat(fd, &st) != 0) {
-			rc = otp_why_set(&f->why, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
+			rc = why(f, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
 			break;
 		}
 		if (st.st_uid != 0 || (st.st_mode & 022)) {
-			rc = otp_why_set(&f->why, OTP_E_UNSAFE,
+			rc = why(f, OTP_E_UNSAFE,
 				 "%s (on the way to %s) is not a root-owned directory closed to group "
 				 "and other writes (use ~ or %%h in file= for files in home "
 				 "directories)", walked, f->dir);
@@ -65,12 +77,12 @@ static int open_trusted_dir(struct otp_file *f)
 		wl = strlen(walked);
 		snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl > 1 ? "/" : "", comp);
 		if (next < 0 && errno == ENOENT) {
-			rc = otp_why_set(&f->why, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
+			rc = why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
 				 walked, f->dir, f->name);
 			break;
 		}
 		if (next < 0) {
-			rc = otp_why_set(&f->why, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
+			rc = why(f, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
 				 walked, f->dir, errno == ELOOP ? "a symbolic link" : strerror(errno));
 			break;
 		}
@@ -95,7 +107,7 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 	f->max_size = max_size;
 	if (path[0] != '/' || !slash || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
 	    strcmp(slash + 1, "..") == 0)
-		return otp_why_set(&f->why, OTP_E_INVAL, "%s is not an absolute path to a file", path);
+		return why(f, OTP_E_INVAL, "%s is not an absolute path to a file", path);
 	f->dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
 	f->name = strdup(slash + 1);
 	if (!f->dir || !f->name) {
@@ -106,10 +118,10 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 		return open_trusted_dir(f);
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0 && errno == ENOENT) /* a missing home is an outage, not "not enrolled" */
-		return otp_why_set(&f->why, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
+		return why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
 			   f->dir, f->name);
 	if (f->dirfd < 0)
-		return otp_why_set(&f->why, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
+		return why(f, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 
@@ -133,26 +145,26 @@ bool otp_file_exists(struct otp_file *f)
 static int check_stat(struct otp_file *f, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))
-		return otp_why_set(&f->why, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
+		return why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
 	if (st->st_uid != f->owner && !(f->root_may_own && st->st_uid == 0))
-		return otp_why_set(&f->why, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
+		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
 			   f->name, (unsigned)st->st_uid, (unsigned)f->owner,
 			   f->root_may_own && f->owner == 0
 				   ? " (a file in an admin directory must be root's; see "
 				     "admin_file_user_owned)" : "");
 	if (st->st_mode & (f->public_file ? 022 : 077))
-		return otp_why_set(&f->why, OTP_E_UNSAFE,
+		return why(f, OTP_E_UNSAFE,
 			   "%s/%s has group/other permissions (mode %04o); chmod 600 it", f->dir,
 			   f->name, (unsigned)(st->st_mode & 07777));
 	if (st->st_uid != 0 && !(st->st_mode & S_IWUSR) && !f->read_only)
-		return otp_why_set(&f->why, OTP_E_UNSAFE, "%s/%s is not writable by its owner (mode %04o), so its "
+		return why(f, OTP_E_UNSAFE, "%s/%s is not writable by its owner (mode %04o), so its "
 			   "state cannot be updated; chmod 600 it", f->dir, f->name,
 			   (unsigned)(st->st_mode & 07777));
 	if (st->st_nlink != 1)
-		return otp_why_set(&f->why, OTP_E_UNSAFE, "%s/%s has %lu hard links, expected 1", f->dir, f->name,
+		return why(f, OTP_E_UNSAFE, "%s/%s has %lu hard links, expected 1", f->dir, f->name,
 			   (unsigned long)st->st_nlink);
 	if ((size_t)st->st_size > f->max_size)
-		return otp_why_set(&f->why, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
 			   f->max_size);
 	return OTP_OK;
 }
@@ -166,14 +178,14 @@ again:
 	fd = openat(f->dirfd, f->name, mode | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return otp_why_set(&f->why, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
+			return why(f, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
 		if (errno == ELOOP)
-			return otp_why_set(&f->why, OTP_E_UNSAFE, "%s/%s is a symbolic link", f->dir, f->name);
-		return otp_why_set(&f->why, errno == EACCES || errno == EPERM ? OTP_E_UNSAFE : OTP_E_IO,
+			return why(f, OTP_E_UNSAFE, "%s/%s is a symbolic link", f->dir, f->name);
+		return why(f, errno == EACCES || errno == EPERM ? OTP_E_UNSAFE : OTP_E_IO,
 			   "cannot open %s/%s: %s", f->dir, f->name, strerror(errno));
 	}
 	if (fstat(fd, st) != 0) {
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
+		rc = why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -203,7 +215,7 @@ static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = otp_why_set(&f->why, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
+			int rc = why(f, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
 				     strerror(errno));
 			otp_secret_free(buf);
 			return rc;
@@ -214,7 +226,7 @@ static int read_bounded(struct otp_file *f, int fd, char **bufp, size_t *lenp)
 	}
 	if (len > f->max_size) {
 		otp_secret_free(buf);
-		return otp_why_set(&f->why, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
 			   f->max_size);
 	}
 	buf[len] = '\0';
@@ -258,10 +270,10 @@ static int lock_until(struct otp_file *f, int fd, int64_t deadline)
 		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 			return OTP_OK;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
-			return otp_why_set(&f->why, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
+			return why(f, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
 				   strerror(errno));
 		if (otp_monotonic_ms() >= deadline)
-			return otp_why_set(&f->why, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
+			return why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
 				   f->name);
 		sleep_us(pause_us);
 		if (pause_us < 2000)
@@ -348,7 +360,7 @@ int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk
 		}
 		close(fd);
 	}
-	return otp_why_set(&f->why, OTP_E_LOCK, "%s/%s keeps changing; giving up", f->dir, f->name);
+	return why(f, OTP_E_LOCK, "%s/%s keeps changing; giving up", f->dir, f->name);
 }
 
 int otp_locked_read(struct otp_file *f, struct otp_locked *lk, char **buf, size_t *len)
@@ -377,17 +389,17 @@ static int create_temp(struct otp_file *f, char *tmp, size_t tmpsz, int *fdp)
 			return OTP_E_CRYPTO;
 		if (snprintf(tmp, tmpsz, ".%s.%02x%02x%02x%02x%02x%02x.tmp", f->name, rnd[0],
 			     rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)tmpsz)
-			return otp_why_set(&f->why, OTP_E_INVAL, "file name too long");
+			return why(f, OTP_E_INVAL, "file name too long");
 		fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			*fdp = fd;
 			return OTP_OK;
 		}
 		if (errno != EEXIST)
-			return otp_why_set(&f->why, OTP_E_IO, "cannot create a temporary file in %s: %s", f->dir,
+			return why(f, OTP_E_IO, "cannot create a temporary file in %s: %s", f->dir,
 				   strerror(errno));
 	}
-	return otp_why_set(&f->why, OTP_E_IO, "cannot create a temporary file in %s", f->dir);
+	return why(f, OTP_E_IO, "cannot create a temporary file in %s", f->dir);
 }
 
 /*
@@ -442,7 +454,7 @@ static int write_all(struct otp_file *f, int fd, const char *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = otp_why_set(&f->why, OTP_E_IO, "cannot write to %s: %s", f->dir,
+			rc = why(f, OTP_E_IO, "cannot write to %s: %s", f->dir,
 				 n < 0 ? strerror(errno) : "short write");
 			break;
 		}
@@ -450,7 +462,7 @@ static int write_all(struct otp_file *f, int fd, const char *data, size_t len)
 	}
 	fsize_guard_leave(&g);
 	if (rc == OTP_OK && fsync(fd) != 0)
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
+		rc = why(f, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
 	return rc;
 }
 
@@ -468,13 +480,13 @@ static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t ui
 		return rc;
 	rc = OTP_OK;
 	if (fstat(fd, &st) != 0)
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot stat a temporary file: %s", strerror(errno));
+		rc = why(f, OTP_E_IO, "cannot stat a temporary file: %s", strerror(errno));
 	else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) != 0 &&
 		 st.st_uid != uid) /* the group alone does not matter: no group bits are set */
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot keep the owner of %s/%s: %s", f->dir, f->name,
+		rc = why(f, OTP_E_IO, "cannot keep the owner of %s/%s: %s", f->dir, f->name,
 			 strerror(errno));
 	else if (fchmod(fd, mode) != 0)
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot set the mode of %s/%s: %s", f->dir, f->name,
+		rc = why(f, OTP_E_IO, "cannot set the mode of %s/%s: %s", f->dir, f->name,
 			 strerror(errno));
 	if (rc == OTP_OK)
 		rc = write_all(f, fd, data, len);
@@ -483,7 +495,7 @@ static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t ui
 		return OTP_OK;
 	}
 	if (close(fd) != 0 && rc == OTP_OK)
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot close a file in %s: %s", f->dir, strerror(errno));
+		rc = why(f, OTP_E_IO, "cannot close a file in %s: %s", f->dir, strerror(errno));
 	if (rc != OTP_OK)
 		unlinkat(f->dirfd, tmp, 0);
 	return rc;
@@ -492,7 +504,7 @@ static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t ui
 int otp_file_sync(struct otp_file *f)
 {
 	if (fsync(f->dirfd) != 0 && errno != EINVAL)
-		return otp_why_set(&f->why, OTP_E_IO, "cannot fsync directory %s: %s", f->dir, strerror(errno));
+		return why(f, OTP_E_IO, "cannot fsync directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 
@@ -516,26 +528,26 @@ int otp_file_replace_ex(struct otp_file *f, struct otp_locked *lk, const char *d
 	 * else knows the random temp name, so this never waits.
 	 */
 	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-		rc = otp_why_set(&f->why, OTP_E_LOCK, "cannot lock the new %s/%s: %s", f->dir, f->name,
+		rc = why(f, OTP_E_LOCK, "cannot lock the new %s/%s: %s", f->dir, f->name,
 			 strerror(errno));
 		goto fail;
 	}
 	/* Someone who does not take our lock replaced the file: do not overwrite their work. */
 	if (fstatat(f->dirfd, f->name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    now.st_dev != lk->st.st_dev || now.st_ino != lk->st.st_ino) {
-		rc = otp_why_set(&f->why, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
+		rc = why(f, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
 			 f->name);
 		goto fail;
 	}
 	if (renameat(f->dirfd, tmp, f->dirfd, f->name) != 0) {
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot rename into %s/%s: %s", f->dir, f->name,
+		rc = why(f, OTP_E_IO, "cannot rename into %s/%s: %s", f->dir, f->name,
 			 strerror(errno));
 		goto fail;
 	}
 	close(lk->fd);
 	lk->fd = fd;
 	if (fstat(fd, &lk->st) != 0)
-		return otp_why_set(&f->why, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
+		return why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
 	return flags & OTP_REPLACE_DEFER_SYNC ? OTP_OK : otp_file_sync(f);
 fail:
 	close(fd);
@@ -561,8 +573,8 @@ int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid,
 		int e = errno;
 		unlinkat(f->dirfd, tmp, 0);
 		if (e == EEXIST)
-			return otp_why_set(&f->why, OTP_E_EXISTS, "%s/%s already exists", f->dir, f->name);
-		return otp_why_set(&f->why, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
+			return why(f, OTP_E_EXISTS, "%s/%s already exists", f->dir, f->name);
+		return why(f, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
 	}
 	return otp_file_sync(f);
 }
@@ -575,7 +587,7 @@ int otp_file_remove(struct otp_file *f)
 	if (rc != OTP_OK)
 		return rc;
 	if (unlinkat(f->dirfd, f->name, 0) != 0)
-		rc = otp_why_set(&f->why, OTP_E_IO, "cannot remove %s/%s: %s", f->dir, f->name, strerror(errno));
+		rc = why(f, OTP_E_IO, "cannot remove %s/%s: %s", f->dir, f->name, strerror(errno));
 	else
 		rc = otp_file_sync(f);
 	otp_file_unlock(&lk);

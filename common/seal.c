@@ -43,7 +43,8 @@ static int finish_key(EVP_PKEY *pkey, struct otp_hostkey **out)
 	return OTP_OK;
 }
 
-int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, struct otp_why *why)
+int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key,
+		     struct otp_why *why)
 {
 	struct otp_file f;
 	char *pem = NULL;

@@ -29,7 +29,8 @@ int otp_hostkey_generate(const char *priv_path, const char *pub_path);
  * following symlinks): a private key must be closed to group and other, a public key only
  * to their writes. why explains a failure; OTP_E_NOENT when it does not exist.
  */
-int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key, struct otp_why *why);
+int otp_hostkey_load(const char *path, int private_key, struct otp_hostkey **key,
+		     struct otp_why *why);
 /* Load a PEM key from memory (private or public). */
 int otp_hostkey_from_pem(const char *pem, size_t len, int private_key, struct otp_hostkey **key);
 void otp_hostkey_free(struct otp_hostkey *key);

@@ -183,7 +183,8 @@ static int check_locked(struct module_ctx *ctx, struct txn *t, const char *answe
 		if (out->dirty)
 			otp_txn_sync(&t->t);
 		else
-			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->where.path, ctx->where.file.why.text);
+			module_log(ctx, LOG_ERR, "cannot update %s: %s", ctx->where.path,
+				   ctx->where.file.why.text);
 		out->counted = true;
 		return wrc;
 	}
