@@ -28,10 +28,12 @@ skipped=0
 skipped_names=()
 
 asan_env=(
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0:allocator_may_return_null=1
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	NSS_WRAPPER_DISABLE_DEEPBIND=1
 )
+# allocator_may_return_null: malloc fails the way libc's does (test_limits sets RLIMIT_AS so
+# that scrypt's allocation fails; by default ASan would abort the process instead).
 # pam_otp_test.so & co. are dlopen'ed by the ASan-linked test programs themselves, so no
 # preload is needed; verify_asan_link_order=0 because the pam tests preload nss_wrapper,
 # whose default dlopen(libc, RTLD_DEEPBIND) the ASan runtime refuses.
