@@ -13,4 +13,15 @@
 /* Consecutive failures counted; past this the count stays (the lockout is capped anyway). */
 #define OTP_FAILURES_MAX 1000000u
 
+/* Buffers: one log line, one prompt or message shown to the user. */
+#define OTP_LOG_LINE_MAX 512
+#define OTP_PROMPT_MAX 160
+#define OTP_MESSAGE_MAX 256
+/* Between the module and its SMS sender: the request (key=value lines) and the result line. */
+#define OTP_SENDER_INPUT_MAX 2048
+#define OTP_SENDER_LINE_MAX 256
+/* A host name (gethostname), and a path (file=, keys, the sender). */
+#define OTP_HOST_NAME_MAX 256
+#define OTP_PATH_MAX 4096
+
 #endif

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "log.h"
+#include "bounds.h"
 
 #include <stdio.h>
 
 void otp_vlog(const struct otp_log *log, int prio, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char msg[OTP_LOG_LINE_MAX];
 
 	if (!log || !log->fn)
 		return;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "conv.h"
 #include "secmem.h"
+#include "bounds.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ int conv_prompt(pam_handle_t *pamh, bool echo, const char *question, char **answ
 
 void conv_message(pam_handle_t *pamh, int flags, int style, const char *fmt, ...)
 {
-	char text[256];
+	char text[OTP_MESSAGE_MAX];
 	va_list ap;
 
 	if (flags & PAM_SILENT)

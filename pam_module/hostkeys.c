@@ -3,6 +3,7 @@
 #include "module.h"
 #include "err.h"
 #include "secmem.h"
+#include "bounds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static void load_one(struct module_ctx *ctx, const char *path)
 void hostkeys_load(struct module_ctx *ctx)
 {
 	const char *path = otp_cfg_str(ctx->cfg.seal_key, OTP_SEAL_PRIVATE_KEY);
-	char old[4096];
+	char old[OTP_PATH_MAX];
 
 	if (ctx->keyring.tried || ctx->cfg.seal == OTP_SEAL_OFF)
 		return;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
+#include "bounds.h"
 #include "cfg.h"
 #include "log.h"
 #include "otpfile.h"
@@ -28,7 +29,7 @@ struct login {
 
 /* Where the user's record is kept. */
 struct record_place {
-	char path[4096];
+	char path[OTP_PATH_MAX];
 	bool admin;             /* outside the home directory: opened as root, must be root's */
 	struct otp_file file;
 	bool open;              /* file holds a directory to close */

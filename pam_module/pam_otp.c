@@ -13,6 +13,7 @@
 #include "path.h"
 #include "secmem.h"
 #include "sms.h"
+#include "bounds.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@
 
 void module_log(struct module_ctx *ctx, int prio, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[OTP_LOG_LINE_MAX];
 	va_list ap;
 
 	if (prio == LOG_DEBUG && !ctx->cfg.debug)
@@ -278,7 +279,7 @@ static int report(struct module_ctx *ctx, int vrc, const struct otp_outcome *out
 static int sms_fallback(struct module_ctx *ctx, const struct otp_record *rec,
 			enum sms_channel ch, char **answer)
 {
-	char prompt[160];
+	char prompt[OTP_PROMPT_MAX];
 	int rc;
 
 	otp_free_str(*answer);
@@ -338,7 +339,7 @@ static int before_prompt(struct module_ctx *ctx, struct otp_record *rec, bool *g
 static int ask(struct module_ctx *ctx, const struct otp_record *rec, bool sms, char **answer)
 {
 	enum sms_channel ch;
-	char offer[160];
+	char offer[OTP_PROMPT_MAX];
 	/* A custom prompt= is used as given; the default one mentions the fallback. */
 	const char *prompt = sms && !ctx->cfg.prompt_set ? sms_prompt(ctx, offer, sizeof(offer))
 							 : ctx->cfg.prompt;

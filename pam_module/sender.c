@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "sender.h"
+#include "bounds.h"
 #include "monotime.h"
 #include "childsetup.h"
 #include "reaper.h"
@@ -20,7 +21,7 @@
 #define OTP_SMS_HELPER "/usr/libexec/pam_otp/pam_otp_sms"
 #endif
 
-#define INPUT_MAX 4096 /* the callers' input plus the deadline line */
+#define INPUT_MAX (OTP_SENDER_INPUT_MAX + 64) /* the callers' input plus the deadline line */
 #define ERR_FD 3       /* in the child: where a failed step reports itself */
 
 const char *sender_path(const struct module_ctx *ctx)

@@ -10,6 +10,7 @@
 #include "smscode.h"
 #include "sms_providers.h"
 #include "trustpath.h"
+#include "bounds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +177,7 @@ static void explain_refusal(struct module_ctx *ctx, enum otp_sms_refusal why, in
 static int sender_input(const struct module_ctx *ctx, const char *phone, const char *code,
 			const char *message, char *buf, size_t bufsz)
 {
-	char host[256] = "";
+	char host[OTP_HOST_NAME_MAX] = "";
 	size_t n;
 	int k;
 
@@ -215,7 +216,8 @@ static int sender_input(const struct module_ctx *ctx, const char *phone, const c
 static int deliver(struct module_ctx *ctx, enum sms_channel ch, const char *phone,
 		   const char *code)
 {
-	char message[512], input[2048], line[256], host[256] = "";
+	char message[OTP_LOG_LINE_MAX], input[OTP_SENDER_INPUT_MAX], line[OTP_SENDER_LINE_MAX];
+	char host[OTP_HOST_NAME_MAX] = "";
 	const char *action;
 	int rc, status;
 
@@ -416,7 +418,7 @@ int sms_request(struct module_ctx *ctx, enum sms_channel ch, char *prompt, size_
 int sms_remote_check(void *arg, const struct otp_record *rec, const char *code)
 {
 	struct module_ctx *ctx = arg;
-	char input[512], line[256];
+	char input[OTP_SENDER_INPUT_MAX], line[OTP_SENDER_LINE_MAX];
 	int status;
 
 	/* Only reached for a pending provider code, after the attempt was counted and the
