@@ -268,6 +268,46 @@ static void test_lock_removes_stale_temps(void **state)
 	assert_int_equal(count_entries(fx->dir), 10 + (geteuid() == 0));
 }
 
+/*
+ * The read buffer is sized from the size at lock time: a file that grows afterwards (a
+ * writer that ignores our lock) is still read whole, or refused once over the limit.
+ */
+static void test_locked_read_follows_growth(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p = path_of(fx, "otp");
+	static char big[MAX + 10];
+	struct otp_file f;
+	struct otp_locked lk;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *w;
+
+	write_file(p, "short\n", 0600);
+	assert_int_equal(otp_file_open(&f, p, geteuid(), false, MAX), OTP_OK);
+	assert_int_equal(otp_file_lock(&f, 1000, &lk), OTP_OK);
+	assert_int_equal(lk.st.st_size, 6);
+	w = fopen(p, "a");
+	assert_non_null(w);
+	fputs("grown after the lock\n", w);
+	fclose(w);
+	assert_int_equal(otp_locked_read(&f, &lk, &buf, &len), OTP_OK);
+	assert_int_equal(len, 27);
+	assert_string_equal(buf, "short\ngrown after the lock\n");
+	otp_secret_free(buf);
+	/* Past the limit: refused, never cut. */
+	memset(big, 'x', sizeof(big));
+	w = fopen(p, "a");
+	assert_non_null(w);
+	assert_int_equal(fwrite(big, 1, sizeof(big), w), sizeof(big));
+	fclose(w);
+	buf = NULL;
+	assert_int_equal(otp_locked_read(&f, &lk, &buf, &len), OTP_E_TOOBIG);
+	assert_null(buf);
+	otp_file_unlock(&lk);
+	otp_file_close(&f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -278,6 +318,7 @@ int main(void)
 		T(test_lock_timeout),
 		T(test_lock_follows_replace),
 		T(test_lock_removes_stale_temps),
+		T(test_locked_read_follows_growth),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
