@@ -8,7 +8,14 @@
  *   pam_bench --confdir D --service S (--user U | --user-prefix u --first N) --code KIND
  *             [--secret HEX] [--counter C] [--rounds N] [--warmup W] [--expect ok|fail|any]
  *             [--procs P [--race]] [--libs]
- *   pam_bench --replace DIR --rounds N      (the fsync'd atomic replace, no PAM)
+ *   pam_bench --replace DIR --rounds N [--pre-count]  (the fsync'd atomic replace, no PAM;
+ *             --pre-count: first a replace without the directory fsync, as pam_otp counts
+ *             the attempt before it checks the code, then the full one)
+ *   pam_bench --dlopen MODULE.so --rounds N   (dlopen+dlclose of a module, timed apart)
+ *
+ * Built twice: pam_bench (libc and libpam only: like sudo, su or login, it never loads
+ * libcrypto itself) and pam_bench_ssl (-DBENCH_LIBCRYPTO: links libcrypto and initialises
+ * it, with one EVP_MAC fetch, before anything else, as sshd has done before PAM runs).
  *
  * KIND: totp, hotp (round i answers with the code for counter C+i), wrong (the TOTP code
  * plus one), none (pam_permit: no prompt expected), sms (answer "sms", then the code the
@@ -17,6 +24,7 @@
  * --race they all use the one user and the same HOTP code each round (behind a barrier),
  * and exactly one of them must win each round.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,6 +40,31 @@
 #include <security/pam_appl.h>
 
 #include "conv.h"
+
+#ifdef BENCH_LIBCRYPTO
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+/* What sshd has done before PAM runs: OpenSSL initialised (config, algorithms), the HMAC
+ * implementation fetched and one digest computed (host key fingerprints and the key
+ * exchange hash go through EVP_Digest*), so the default library context's stores of MACs
+ * and digests are built. Without the digest, pam_otp's first EVP_MAC_init builds the
+ * digest store when it fetches SHA1 (about 0.56 M instructions, measured). */
+static int init_libcrypto(void)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MAC *mac;
+
+	if (!OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_ADD_ALL_CIPHERS |
+				 OPENSSL_INIT_ADD_ALL_DIGESTS, NULL))
+		return -1;
+	if (!(mac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
+		return -1;
+	EVP_MAC_free(mac);
+	return EVP_Digest("x", 1, md, &mdlen, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+#endif
 
 /* ---- SHA-1 / HMAC-SHA1 / HOTP (RFC 3174, 2104, 4226) ---- */
 struct sha1 { uint32_t h[5]; uint64_t len; uint8_t buf[64]; size_t n; };
@@ -116,10 +149,10 @@ static unsigned hotp(uint64_t counter)
 
 /* ---- options ---- */
 static const char *confdir, *service, *user, *user_fmt, *code_kind = "totp", *expect = "ok";
-static const char *replace_dir, *sms_record;
+static const char *replace_dir, *sms_record, *dl_path;
 static long first_user, rounds = 100, warmup = 1, procs;
 static uint64_t counter0;
-static int race, want_libs;
+static int race, want_libs, pre_count;
 
 /* ---- one round ---- */
 struct round_ctx { char code[16]; int prompts; double first_answer, t_second; };
@@ -422,6 +455,12 @@ static int run_replace(void)
 		double t0 = now_s();
 		int fd = openat(dfd, ".f.tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+		/* --pre-count: the attempt counted first (fsync'd file, renamed, no dir fsync) */
+		if (pre_count && (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data) ||
+				  fsync(fd) || close(fd) || renameat(dfd, ".f.tmp", dfd, "f") ||
+				  (fd = openat(dfd, ".f.tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+					       0600)) < 0))
+			return 2;
 		if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data) || fsync(fd) ||
 		    close(fd) || renameat(dfd, ".f.tmp", dfd, "f") || fsync(dfd))
 			return 2;
@@ -429,6 +468,39 @@ static int run_replace(void)
 	}
 	printf("{");
 	print_lat("lat_us", lat, rounds);
+	printf("\"ok\":%ld,\"bad\":0}\n", rounds);
+	return 0;
+}
+
+/* ---- a module's load and unload, as libpam does at every pam_start / pam_end ---- */
+static int run_dlopen(void)
+{
+	double *op = calloc((size_t)rounds, sizeof(double)), *cl = calloc((size_t)rounds, sizeof(double));
+	double *lat = calloc((size_t)rounds, sizeof(double));
+
+	if (!op || !cl || !lat)
+		return 2;
+	for (long i = -1; i < rounds; i++) {	/* round -1: warm-up (page cache, nodelete deps) */
+		double t0 = now_s(), t1, t2;
+		void *h = dlopen(dl_path, RTLD_NOW | RTLD_LOCAL);  /* libpam's flags for modules */
+
+		t1 = now_s();
+		if (!h || !dlsym(h, "pam_sm_authenticate")) {
+			fprintf(stderr, "pam_bench: %s: %s\n", dl_path, dlerror());
+			return 2;
+		}
+		dlclose(h);
+		t2 = now_s();
+		if (i >= 0) {
+			op[i] = t1 - t0;
+			cl[i] = t2 - t1;
+			lat[i] = t2 - t0;
+		}
+	}
+	printf("{");
+	print_lat("lat_us", lat, rounds);
+	print_lat("open_us", op, rounds);
+	print_lat("close_us", cl, rounds);
 	printf("\"ok\":%ld,\"bad\":0}\n", rounds);
 	return 0;
 }
@@ -442,6 +514,13 @@ static int hexval(int c)
 int main(int argc, char **argv)
 {
 	const char *secret = "3132333435363738393031323334353637383930";
+
+#ifdef BENCH_LIBCRYPTO
+	if (init_libcrypto()) {
+		fprintf(stderr, "pam_bench_ssl: OpenSSL initialisation failed\n");
+		return 2;
+	}
+#endif
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -460,6 +539,8 @@ int main(int argc, char **argv)
 		else if (OPT("--procs")) procs = atol(v);
 		else if (OPT("--replace")) replace_dir = v;
 		else if (OPT("--sms-record")) sms_record = v;
+		else if (OPT("--dlopen")) dl_path = v;
+		else if (!strcmp(a, "--pre-count")) pre_count = 1;
 		else if (!strcmp(a, "--race")) race = 1;
 		else if (!strcmp(a, "--libs")) want_libs = 1;
 		else {
@@ -471,6 +552,8 @@ int main(int argc, char **argv)
 		key[keylen] = (uint8_t)(hexval(secret[2 * keylen]) << 4 | hexval(secret[2 * keylen + 1]));
 	if (replace_dir)
 		return run_replace();
+	if (dl_path)
+		return run_dlopen();
 	if (!confdir || !service || (!user && !user_fmt) || rounds < 1) {
 		fprintf(stderr, "pam_bench: --confdir, --service and --user or --user-prefix needed\n");
 		return 2;
