@@ -20,6 +20,8 @@ if [ -n "$missing" ]; then
 fi
 # The driver without the test suite (-Dbench=true). --reconfigure: also a build dir made
 # before that option existed gets it (and a new one is set up as usual).
-meson setup --reconfigure "$build" "$src" -Dtests=false -Dbench=true >/dev/null
+reconf=
+[ -f "$build/build.ninja" ] && reconf=--reconfigure # meson 1.0 refuses it for a new dir
+meson setup $reconf "$build" "$src" -Dtests=false -Dbench=true >/dev/null
 ninja -C "$build" >/dev/null
 BENCH_OUTER_NS=$(readlink /proc/self/ns/mnt) exec unshare -m --propagation private /usr/bin/python3 "$here/bench.py" "$build" "$@"
