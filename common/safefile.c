@@ -4,6 +4,7 @@
 #include "monotime.h"
 #include "secmem.h"
 #include "why.h"
+#include "safefile_int.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -12,17 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/random.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REOPEN_TRIES 100 /* opens that found a file renamed over (0 links) before giving up */
 
-/* Say why in f->why (the one reason type, why.h) and return err. */
-__attribute__((format(printf, 3, 4)))
-static int why(struct otp_file *f, int err, const char *fmt, ...)
+int sf_why(struct otp_file *f, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,18 +47,18 @@ static int open_trusted_dir(struct otp_file *f)
 		free(copy);
 		if (fd >= 0)
 			close(fd);
-		return copy ? why(f, OTP_E_IO, "cannot open /") : OTP_E_NOMEM;
+		return copy ? sf_why(f, OTP_E_IO, "cannot open /") : OTP_E_NOMEM;
 	}
 	for (char *comp = strtok_r(copy, "/", &save);; comp = strtok_r(NULL, "/", &save)) {
 		struct stat st;
 		size_t wl;
 
 		if (fstat(fd, &st) != 0) {
-			rc = why(f, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
+			rc = sf_why(f, OTP_E_IO, "cannot stat %s: %s", walked, strerror(errno));
 			break;
 		}
 		if (st.st_uid != 0 || (st.st_mode & 022)) {
-			rc = why(f, OTP_E_UNSAFE,
+			rc = sf_why(f, OTP_E_UNSAFE,
 				 "%s (on the way to %s) is not a root-owned directory closed to group "
 				 "and other writes (use ~ or %%h in file= for files in home "
 				 "directories)", walked, f->dir);
@@ -77,12 +73,12 @@ static int open_trusted_dir(struct otp_file *f)
 		wl = strlen(walked);
 		snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl > 1 ? "/" : "", comp);
 		if (next < 0 && errno == ENOENT) {
-			rc = why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
+			rc = sf_why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)",
 				 walked, f->dir, f->name);
 			break;
 		}
 		if (next < 0) {
-			rc = why(f, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
+			rc = sf_why(f, OTP_E_UNSAFE, "cannot open directory %s (on the way to %s): %s",
 				 walked, f->dir, errno == ELOOP ? "a symbolic link" : strerror(errno));
 			break;
 		}
@@ -107,7 +103,7 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 	f->max_size = max_size;
 	if (path[0] != '/' || !slash || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
 	    strcmp(slash + 1, "..") == 0)
-		return why(f, OTP_E_INVAL, "%s is not an absolute path to a file", path);
+		return sf_why(f, OTP_E_INVAL, "%s is not an absolute path to a file", path);
 	f->dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
 	f->name = strdup(slash + 1);
 	if (!f->dir || !f->name) {
@@ -118,10 +114,10 @@ int otp_file_open(struct otp_file *f, const char *path, uid_t owner, bool admin_
 		return open_trusted_dir(f);
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0 && errno == ENOENT) /* a missing home is an outage, not "not enrolled" */
-		return why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
+		return sf_why(f, OTP_E_NODIR, "directory %s does not exist (needed for %s/%s)", f->dir,
 			   f->dir, f->name);
 	if (f->dirfd < 0)
-		return why(f, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
+		return sf_why(f, OTP_E_IO, "cannot open directory %s: %s", f->dir, strerror(errno));
 	return OTP_OK;
 }
 
@@ -145,26 +141,26 @@ bool otp_file_exists(struct otp_file *f)
 static int check_stat(struct otp_file *f, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))
-		return why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
+		return sf_why(f, OTP_E_UNSAFE, "%s/%s is not a regular file", f->dir, f->name);
 	if (st->st_uid != f->owner && !(f->root_may_own && st->st_uid == 0))
-		return why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
+		return sf_why(f, OTP_E_UNSAFE, "%s/%s is owned by uid %u, expected uid %u%s", f->dir,
 			   f->name, (unsigned)st->st_uid, (unsigned)f->owner,
 			   f->root_may_own && f->owner == 0
 				   ? " (a file in an admin directory must be root's; see "
 				     "admin_file_user_owned)" : "");
 	if (st->st_mode & (f->public_file ? 022 : 077))
-		return why(f, OTP_E_UNSAFE,
+		return sf_why(f, OTP_E_UNSAFE,
 			   "%s/%s has group/other permissions (mode %04o); chmod 600 it", f->dir,
 			   f->name, (unsigned)(st->st_mode & 07777));
 	if (st->st_uid != 0 && !(st->st_mode & S_IWUSR) && !f->read_only)
-		return why(f, OTP_E_UNSAFE, "%s/%s is not writable by its owner (mode %04o), so its "
+		return sf_why(f, OTP_E_UNSAFE, "%s/%s is not writable by its owner (mode %04o), so its "
 			   "state cannot be updated; chmod 600 it", f->dir, f->name,
 			   (unsigned)(st->st_mode & 07777));
 	if (st->st_nlink != 1)
-		return why(f, OTP_E_UNSAFE, "%s/%s has %lu hard links, expected 1", f->dir, f->name,
+		return sf_why(f, OTP_E_UNSAFE, "%s/%s has %lu hard links, expected 1", f->dir, f->name,
 			   (unsigned long)st->st_nlink);
 	if ((size_t)st->st_size > f->max_size)
-		return why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+		return sf_why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
 			   f->max_size);
 	return OTP_OK;
 }
@@ -178,14 +174,14 @@ again:
 	fd = openat(f->dirfd, f->name, mode | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return why(f, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
+			return sf_why(f, OTP_E_NOENT, "%s/%s does not exist", f->dir, f->name);
 		if (errno == ELOOP)
-			return why(f, OTP_E_UNSAFE, "%s/%s is a symbolic link", f->dir, f->name);
-		return why(f, errno == EACCES || errno == EPERM ? OTP_E_UNSAFE : OTP_E_IO,
+			return sf_why(f, OTP_E_UNSAFE, "%s/%s is a symbolic link", f->dir, f->name);
+		return sf_why(f, errno == EACCES || errno == EPERM ? OTP_E_UNSAFE : OTP_E_IO,
 			   "cannot open %s/%s: %s", f->dir, f->name, strerror(errno));
 	}
 	if (fstat(fd, st) != 0) {
-		rc = why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
+		rc = sf_why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -223,7 +219,7 @@ static int read_bounded(struct otp_file *f, int fd, off_t size, char **bufp, siz
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = why(f, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
+			rc = sf_why(f, OTP_E_IO, "cannot read %s/%s: %s", f->dir, f->name,
 				 strerror(errno));
 			break;
 		}
@@ -246,7 +242,7 @@ static int read_bounded(struct otp_file *f, int fd, off_t size, char **bufp, siz
 		cap = f->max_size + 1;
 	}
 	if (rc == OTP_OK && len > f->max_size)
-		rc = why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
+		rc = sf_why(f, OTP_E_TOOBIG, "%s/%s is larger than %zu bytes", f->dir, f->name,
 			 f->max_size);
 	if (rc != OTP_OK) {
 		otp_secret_free(buf);
@@ -293,10 +289,10 @@ static int lock_until(struct otp_file *f, int fd, int64_t deadline)
 		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 			return OTP_OK;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
-			return why(f, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
+			return sf_why(f, OTP_E_LOCK, "cannot lock %s/%s: %s", f->dir, f->name,
 				   strerror(errno));
 		if (otp_monotonic_ms() >= deadline)
-			return why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
+			return sf_why(f, OTP_E_LOCK, "timed out waiting for the lock on %s/%s", f->dir,
 				   f->name);
 		sleep_us(pause_us);
 		if (pause_us < 2000)
@@ -304,7 +300,8 @@ static int lock_until(struct otp_file *f, int fd, int64_t deadline)
 	}
 }
 
-/* Is ent exactly a temp name create_temp makes for name: "." name "." 12 hex ".tmp"? */
+/* Is ent exactly a temp name create_temp (safefile_write.c) makes for name:
+ * "." name "." OTP_TEMP_HEX hex digits ".tmp"? */
 static bool is_our_temp(const char *ent, const char *name)
 {
 	size_t n = strlen(name);
@@ -312,10 +309,10 @@ static bool is_our_temp(const char *ent, const char *name)
 	if (ent[0] != '.' || strncmp(ent + 1, name, n) != 0 || ent[1 + n] != '.')
 		return false;
 	ent += 2 + n;
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < OTP_TEMP_HEX; i++)
 		if (!((ent[i] >= '0' && ent[i] <= '9') || (ent[i] >= 'a' && ent[i] <= 'f')))
 			return false;
-	return strcmp(ent + 12, ".tmp") == 0;
+	return strcmp(ent + OTP_TEMP_HEX, ".tmp") == 0;
 }
 
 /*
@@ -383,7 +380,7 @@ int otp_file_lock(struct otp_file *f, unsigned timeout_ms, struct otp_locked *lk
 		}
 		close(fd);
 	}
-	return why(f, OTP_E_LOCK, "%s/%s keeps changing; giving up", f->dir, f->name);
+	return sf_why(f, OTP_E_LOCK, "%s/%s keeps changing; giving up", f->dir, f->name);
 }
 
 int otp_locked_read(struct otp_file *f, struct otp_locked *lk, char **buf, size_t *len)
@@ -396,223 +393,4 @@ void otp_file_unlock(struct otp_locked *lk)
 	if (lk->fd >= 0)
 		close(lk->fd); /* closing the last descriptor drops the OFD lock */
 	lk->fd = -1;
-}
-
-/* Create "." name ".XXXXXXXXXXXX" with a random suffix: never a fixed name a crash leaves. */
-static int create_temp(struct otp_file *f, char *tmp, size_t tmpsz, int *fdp)
-{
-	for (int tries = 0; tries < 16; tries++) {
-		unsigned char rnd[6];
-		int fd;
-
-		/* Not a secret, only unpredictable: the kernel's CSPRNG directly, because the
-		 * first RAND_bytes in a process instantiates OpenSSL's DRBG (3 M instructions,
-		 * a quarter of a cold login's cost). */
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return OTP_E_CRYPTO;
-		if (snprintf(tmp, tmpsz, ".%s.%02x%02x%02x%02x%02x%02x.tmp", f->name, rnd[0],
-			     rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)tmpsz)
-			return why(f, OTP_E_INVAL, "file name too long");
-		fd = openat(f->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			*fdp = fd;
-			return OTP_OK;
-		}
-		if (errno != EEXIST)
-			return why(f, OTP_E_IO, "cannot create a temporary file in %s: %s", f->dir,
-				   strerror(errno));
-	}
-	return why(f, OTP_E_IO, "cannot create a temporary file in %s", f->dir);
-}
-
-/*
- * The caller's RLIMIT_FSIZE must not decide whether state is recorded: a limit that lets a
- * short record through but not a longer one would let a caller choose which outcomes count
- * (a lockout bypass). Lift it for the write where we may (root); where we may not, make
- * SIGXFSZ a plain EFBIG error instead of a kill. Both are restored after the write. Costs one
- * system call when no limit is set (the usual case).
- */
-struct fsize_guard {
-	bool active, lifted;
-	struct rlimit old;
-	struct sigaction old_xfsz;
-};
-
-static void fsize_guard_enter(struct fsize_guard *g)
-{
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	struct rlimit up = { RLIM_INFINITY, RLIM_INFINITY };
-
-	g->active = g->lifted = false;
-	if (getrlimit(RLIMIT_FSIZE, &g->old) != 0 || g->old.rlim_cur == RLIM_INFINITY)
-		return;
-	g->active = true;
-	sigaction(SIGXFSZ, &ign, &g->old_xfsz);
-	if (setrlimit(RLIMIT_FSIZE, &up) == 0) {
-		g->lifted = true;
-	} else if (g->old.rlim_max > g->old.rlim_cur) {
-		up.rlim_cur = up.rlim_max = g->old.rlim_max; /* raising to the hard limit is free */
-		g->lifted = setrlimit(RLIMIT_FSIZE, &up) == 0;
-	}
-}
-
-static void fsize_guard_leave(struct fsize_guard *g)
-{
-	if (!g->active)
-		return;
-	if (g->lifted)
-		setrlimit(RLIMIT_FSIZE, &g->old);
-	sigaction(SIGXFSZ, &g->old_xfsz, NULL);
-}
-
-static int write_all(struct otp_file *f, int fd, const char *data, size_t len)
-{
-	struct fsize_guard g;
-	size_t done = 0;
-	int rc = OTP_OK;
-
-	fsize_guard_enter(&g);
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = why(f, OTP_E_IO, "cannot write to %s: %s", f->dir,
-				 n < 0 ? strerror(errno) : "short write");
-			break;
-		}
-		done += (size_t)n;
-	}
-	fsize_guard_leave(&g);
-	if (rc == OTP_OK && fsync(fd) != 0)
-		rc = why(f, OTP_E_IO, "cannot fsync a file in %s: %s", f->dir, strerror(errno));
-	return rc;
-}
-
-/*
- * Write data to a new temp file with the given owner and mode; *tmp names it. With keep_fd
- * the descriptor (read-write) is handed back open instead of closed.
- */
-static int write_temp(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid,
-		      mode_t mode, char *tmp, size_t tmpsz, int *keep_fd)
-{
-	struct stat st;
-	int fd = -1, rc;
-
-	if ((rc = create_temp(f, tmp, tmpsz, &fd)) != OTP_OK)
-		return rc;
-	rc = OTP_OK;
-	if (fstat(fd, &st) != 0)
-		rc = why(f, OTP_E_IO, "cannot stat a temporary file: %s", strerror(errno));
-	else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) != 0 &&
-		 st.st_uid != uid) /* the group alone does not matter: no group bits are set */
-		rc = why(f, OTP_E_IO, "cannot keep the owner of %s/%s: %s", f->dir, f->name,
-			 strerror(errno));
-	else if (fchmod(fd, mode) != 0)
-		rc = why(f, OTP_E_IO, "cannot set the mode of %s/%s: %s", f->dir, f->name,
-			 strerror(errno));
-	if (rc == OTP_OK)
-		rc = write_all(f, fd, data, len);
-	if (rc == OTP_OK && keep_fd) {
-		*keep_fd = fd;
-		return OTP_OK;
-	}
-	if (close(fd) != 0 && rc == OTP_OK)
-		rc = why(f, OTP_E_IO, "cannot close a file in %s: %s", f->dir, strerror(errno));
-	if (rc != OTP_OK)
-		unlinkat(f->dirfd, tmp, 0);
-	return rc;
-}
-
-int otp_file_sync(struct otp_file *f)
-{
-	if (fsync(f->dirfd) != 0 && errno != EINVAL)
-		return why(f, OTP_E_IO, "cannot fsync directory %s: %s", f->dir, strerror(errno));
-	return OTP_OK;
-}
-
-int otp_file_replace_ex(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len,
-			unsigned flags)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char tmp[512];
-	struct stat now;
-	int fd = -1, rc;
-
-	if (lk->fd < 0)
-		return OTP_E_INVAL;
-	rc = write_temp(f, data, len, lk->st.st_uid, lk->st.st_gid, lk->st.st_mode & 0700, tmp,
-			sizeof(tmp), &fd);
-	if (rc != OTP_OK)
-		return rc;
-	/*
-	 * Lock the new file before it takes the name, so the lock passes to it without a gap: a
-	 * login waiting on the old file follows the rename and then waits on this lock. No one
-	 * else knows the random temp name, so this never waits.
-	 */
-	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-		rc = why(f, OTP_E_LOCK, "cannot lock the new %s/%s: %s", f->dir, f->name,
-			 strerror(errno));
-		goto fail;
-	}
-	/* Someone who does not take our lock replaced the file: do not overwrite their work. */
-	if (fstatat(f->dirfd, f->name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    now.st_dev != lk->st.st_dev || now.st_ino != lk->st.st_ino) {
-		rc = why(f, OTP_E_CHANGED, "%s/%s was replaced while it was locked", f->dir,
-			 f->name);
-		goto fail;
-	}
-	if (renameat(f->dirfd, tmp, f->dirfd, f->name) != 0) {
-		rc = why(f, OTP_E_IO, "cannot rename into %s/%s: %s", f->dir, f->name,
-			 strerror(errno));
-		goto fail;
-	}
-	close(lk->fd);
-	lk->fd = fd;
-	if (fstat(fd, &lk->st) != 0)
-		return why(f, OTP_E_IO, "cannot stat %s/%s: %s", f->dir, f->name, strerror(errno));
-	return flags & OTP_REPLACE_DEFER_SYNC ? OTP_OK : otp_file_sync(f);
-fail:
-	close(fd);
-	unlinkat(f->dirfd, tmp, 0);
-	return rc;
-}
-
-int otp_file_replace(struct otp_file *f, struct otp_locked *lk, const char *data, size_t len)
-{
-	return otp_file_replace_ex(f, lk, data, len, 0);
-}
-
-int otp_file_create(struct otp_file *f, const char *data, size_t len, uid_t uid, gid_t gid)
-{
-	char tmp[512];
-	int rc;
-
-	rc = write_temp(f, data, len, uid, gid, 0600, tmp, sizeof(tmp), NULL);
-	if (rc != OTP_OK)
-		return rc;
-	/* RENAME_NOREPLACE: a file created meanwhile is never clobbered. */
-	if (renameat2(f->dirfd, tmp, f->dirfd, f->name, RENAME_NOREPLACE) != 0) {
-		int e = errno;
-		unlinkat(f->dirfd, tmp, 0);
-		if (e == EEXIST)
-			return why(f, OTP_E_EXISTS, "%s/%s already exists", f->dir, f->name);
-		return why(f, OTP_E_IO, "cannot create %s/%s: %s", f->dir, f->name, strerror(e));
-	}
-	return otp_file_sync(f);
-}
-
-int otp_file_remove(struct otp_file *f)
-{
-	struct otp_locked lk;
-	int rc = otp_file_lock(f, 5000, &lk);
-
-	if (rc != OTP_OK)
-		return rc;
-	if (unlinkat(f->dirfd, f->name, 0) != 0)
-		rc = why(f, OTP_E_IO, "cannot remove %s/%s: %s", f->dir, f->name, strerror(errno));
-	else
-		rc = otp_file_sync(f);
-	otp_file_unlock(&lk);
-	return rc;
 }
