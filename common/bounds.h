@@ -23,5 +23,9 @@
 /* A host name (gethostname), and a path (file=, keys, the sender). */
 #define OTP_HOST_NAME_MAX 256
 #define OTP_PATH_MAX 4096
+/* pam_otp.conf: a value, a temporary credential (an AWS session token), a whole line. */
+#define OTP_CONF_VALUE_MAX 1024
+#define OTP_CONF_TOKEN_MAX 4096
+#define OTP_CONF_LINE_MAX (OTP_CONF_TOKEN_MAX + 100)
 
 #endif

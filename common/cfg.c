@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "cfg.h"
+#include "bounds.h"
 #include "err.h"
 #include "numparse.h"
 #include "secmem.h"
@@ -28,6 +29,8 @@ struct opt {
 #define UINT(n, f, lo, hi) { n, T_UINT, offsetof(struct otp_cfg, f), lo, hi, NULL }
 #define STR(n, f) { n, T_STR, offsetof(struct otp_cfg, f), 0, 0, NULL }
 #define SECRET(n, f) { n, T_SECRET, offsetof(struct otp_cfg, f), 0, 0, NULL }
+/* A credential longer than OTP_CONF_VALUE_MAX: max is its length limit. */
+#define LONG_SECRET(n, f, len) { n, T_SECRET, offsetof(struct otp_cfg, f), 0, len, NULL }
 #define ENUM(n, f, v) { n, T_ENUM, offsetof(struct otp_cfg, f), 0, 0, v }
 
 static const char *const sms_modes[] = { "off", "ondemand", "auto", NULL };
@@ -94,7 +97,7 @@ static const struct opt options[] = {
 	STR("sms_host_state", sms_host_state),
 	STR("api_key_sid", api_key_sid),
 	SECRET("api_key_secret", api_key_secret),
-	SECRET("session_token", session_token),
+	LONG_SECRET("session_token", session_token, OTP_CONF_TOKEN_MAX),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -198,8 +201,9 @@ int otp_cfg_set(struct otp_cfg *cfg, const char *key, const char *value, struct 
 				otp_why_set(err, 0, "%s needs a value", key);
 				return OTP_E_INVAL;
 			}
-			if (strlen(value) > 1024) {
-				otp_why_set(err, 0, "%s is too long", key);
+			if (strlen(value) > (o->max ? o->max : OTP_CONF_VALUE_MAX)) {
+				otp_why_set(err, 0, "%s is too long (at most %u characters)", key,
+					    o->max ? o->max : OTP_CONF_VALUE_MAX);
 				return OTP_E_INVAL;
 			}
 			if (!(copy = strdup(value)))
@@ -313,7 +317,7 @@ static size_t option_index(const char *key)
 int otp_cfg_parse_text(struct otp_cfg *cfg, const char *text, size_t len,
 		       const char *origin, const struct otp_log *log)
 {
-	char line[1025];
+	char line[OTP_CONF_LINE_MAX + 1];
 	size_t pos = 0;
 	unsigned lineno = 0, first_line[N_OPTIONS] = { 0 }; /* where each key was set */
 	int rc = OTP_OK;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/cfg.c: every option of the table, as conf keys and as pam.d arguments. */
 #include "cfg_check.h"
+#include "bounds.h"
 
 /*
  * ---- the option table, written out from cfg.h and pam_otp.conf(5) ----
@@ -100,7 +101,7 @@ static void test_defaults(void **state)
 static int set(struct otp_cfg *cfg, bool as_arg, const char *key, const char *value,
 	       struct otp_why *err)
 {
-	char arg[2048];
+	char arg[OTP_CONF_LINE_MAX + 64];
 
 	if (!as_arg)
 		return otp_cfg_set(cfg, key, value, err);
@@ -216,7 +217,10 @@ static void check_str_values(bool as_arg)
 		static const char *const values[] = { "/var/lib/pam_otp/%u", "Code: ", "a=b", "x" };
 		struct otp_cfg cfg, before;
 		struct otp_why err;
-		char longv[1100];
+		static char longv[OTP_CONF_TOKEN_MAX + 2];
+		/* A temporary credential is longer than any other value (see bounds.h). */
+		size_t limit = strcmp(strs[i].name, "session_token") == 0 ? OTP_CONF_TOKEN_MAX
+									     : OTP_CONF_VALUE_MAX;
 		size_t off = strs[i].off;
 		int rc;
 
@@ -245,13 +249,13 @@ static void check_str_values(bool as_arg)
 			assert_only_changed(&before, &cfg, off, sizeof(char *), strs[i].secret);
 			assert_int_equal(cfg.has_secrets, strs[i].secret);
 		}
-		/* 1024 characters are fine, 1025 too long. */
-		memset(longv, 'p', 1024);
-		longv[1024] = '\0';
+		/* The limit is fine, one more character too long. */
+		memset(longv, 'p', limit);
+		longv[limit] = '\0';
 		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, &err), OTP_OK);
 		assert_string_equal(FIELD(&cfg, off, char *), longv);
-		longv[1024] = 'q';
-		longv[1025] = '\0';
+		longv[limit] = 'q';
+		longv[limit + 1] = '\0';
 		memcpy(&before, &cfg, sizeof(cfg));
 		assert_int_equal(set(&cfg, as_arg, strs[i].name, longv, &err),
 				 OTP_E_INVAL);

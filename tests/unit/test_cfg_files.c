@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for common/cfg.c: conf text and conf files. */
 #include "cfg_check.h"
+#include "bounds.h"
 
 /* ---- conf text ---- */
 
@@ -126,14 +127,31 @@ static void test_parse_text_errors(void **state)
 	t = "prompt = \"\n";
 	expect_text_error(t, strlen(t), OTP_E_PARSE, "bad.conf:1:");
 	expect_text_error(nul, sizeof(nul) - 1, OTP_E_PARSE, "bad.conf:2:");
-	/* A line over 1024 bytes. */
-	longline = malloc(2100);
+	/* A line over OTP_CONF_LINE_MAX bytes is a parse error; a long value within it is a
+	 * bad value, named with its limit. */
+	longline = malloc(OTP_CONF_LINE_MAX + 100);
 	assert_non_null(longline);
 	strcpy(longline, "debug\nprompt = ");
-	memset(longline + strlen(longline), 'x', 2000);
+	memset(longline + 15, 'x', OTP_CONF_LINE_MAX);
+	longline[15 + OTP_CONF_LINE_MAX] = '\n';
+	longline[15 + OTP_CONF_LINE_MAX + 1] = '\0';
+	expect_text_error(longline, strlen(longline), OTP_E_PARSE, "bad.conf:2:");
 	longline[15 + 2000] = '\n';
 	longline[15 + 2001] = '\0';
-	expect_text_error(longline, strlen(longline), OTP_E_PARSE, "bad.conf:2:");
+	expect_text_error(longline, strlen(longline), OTP_E_INVAL, "at most 1024 characters");
+	/* A session token may be as long as OTP_CONF_TOKEN_MAX. */
+	strcpy(longline, "session_token = ");
+	memset(longline + 16, 't', 3000);
+	strcpy(longline + 16 + 3000, "\n");
+	{
+		struct otp_cfg cfg;
+
+		otp_cfg_init(&cfg);
+		assert_int_equal(otp_cfg_parse_text(&cfg, longline, strlen(longline), "ok.conf",
+						    NULL), OTP_OK);
+		assert_int_equal(strlen(cfg.session_token), 3000);
+		otp_cfg_free(&cfg);
+	}
 	free(longline);
 	/* A bad value is an error too (not a parse error: the value is named). */
 	t = "debug\nwindow = 99\n";
