@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-DIRS = ["common", "pam_module", "enroll", "sms"]
+DIRS = ["common", "pam_module", "enroll"]
 
 
 def sources():
