@@ -263,3 +263,12 @@ void cap_check(void)
 	if (report[0])
 		fail_msg("%s", report);
 }
+
+void cap_start_or_exit(int status)
+{
+	if (cap_start() == 0)
+		return;
+	fprintf(stderr, "cannot capture syslog (needs root and a private mount namespace with "
+		"/dev/log): %s\n", strerror(errno));
+	exit(status);
+}

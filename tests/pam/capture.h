@@ -14,6 +14,8 @@
 /* Enter a new mount namespace, cover /dev with a tmpfs holding the usual device nodes and
  * a /dev/log socket, and start reading it. Returns 0, or -1 with errno (not root...). */
 int cap_start(void);
+/* cap_start, or say why and exit with status (77: skip, as meson reads it; 1: fail). */
+void cap_start_or_exit(int status);
 /* Wait until every line logged so far has been read, and add them to the observations. */
 void cap_sync(void);
 /* All syslog lines read so far (NUL-terminated). */

@@ -3,6 +3,7 @@
 #include "conv.h"
 #include "base32.h"
 #include "hotp.h"
+#include "seal.h"
 #include "secmem.h"
 
 #include <errno.h>
@@ -216,4 +217,38 @@ int h_auth(const char *user, struct h_conv *c, int flags)
 	rc = pam_authenticate(pamh, flags);
 	pam_end(pamh, rc);
 	return rc;
+}
+
+struct otp_hostkey *h_load_key(const char *path, int private_key)
+{
+	char pem[4096];
+	struct otp_hostkey *k = NULL;
+	int fd = open(path, O_RDONLY);
+	ssize_t n = read(fd, pem, sizeof(pem));
+
+	close(fd);
+	assert_true(n > 0);
+	assert_int_equal(otp_hostkey_from_pem(pem, (size_t)n, private_key, &k), 0);
+	return k;
+}
+
+void h_write_sealed(const char *pubpath, const char *user, const char *path, const char *extra)
+{
+	struct otp_record rec;
+	struct otp_hostkey *pub = h_load_key(pubpath, 0);
+	char *text, buf[4096];
+	size_t len;
+
+	otp_record_init(&rec);
+	rec.secret_len = (size_t)otp_base32_decode(H_SECRET, strlen(H_SECRET), rec.secret,
+						   sizeof(rec.secret));
+	assert_int_equal(otp_seal(pub, user, path, rec.secret, rec.secret_len, &rec.seal), 0);
+	rec.sealed = true;
+	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
+	assert_null(strstr(text, "secret "));
+	snprintf(buf, sizeof(buf), "%s%s", text, extra ? extra : "");
+	h_write_otp(buf, 0600);
+	otp_free_str(text);
+	otp_record_clear(&rec);
+	otp_hostkey_free(pub);
 }

@@ -56,6 +56,12 @@ void h_write_otp(const char *content, mode_t mode);
 void h_write_totp(const char *extra);
 /* A TOTP file for H_SECRET with n backup codes, returned in codes. */
 void h_write_totp_backup(unsigned n, char codes[][OTP_BACKUP_TEXT]);
+struct otp_hostkey;
+/* Load a PEM host key (private or public) written by otp_hostkey_generate; asserts. */
+struct otp_hostkey *h_load_key(const char *path, int private_key);
+/* Write ~/.otp for H_SECRET sealed to the public key at pubpath, for (user, path), with
+ * extra lines appended (NULL for none). */
+void h_write_sealed(const char *pubpath, const char *user, const char *path, const char *extra);
 /* Parse the current ~/.otp; asserts it parses. */
 void h_read_record(struct otp_record *rec);
 

@@ -118,11 +118,7 @@ int main(void)
 	};
 	int rc;
 
-	if (cap_start() != 0) {
-		fprintf(stderr, "cannot capture syslog (needs root and a mount namespace): %s\n",
-			strerror(errno));
-		return 77;
-	}
+	cap_start_or_exit(77);
 	h_global_setup();
 	rc = cmocka_run_group_tests_name("pam_nosms", tests, NULL, NULL);
 	h_global_teardown();

@@ -198,32 +198,14 @@ static void typed_name_admin_path(void **state)
 
 static void typed_name_sealed(void **state)
 {
-	char keypath[128], pubpath[128], pem[4096], *text;
-	struct otp_hostkey *pub = NULL;
-	struct otp_record rec;
-	size_t len;
-	ssize_t n;
-	int fd, prompts;
+	char keypath[128], pubpath[128];
+	int prompts;
 
 	snprintf(keypath, sizeof(keypath), "%s/pam_otp.key", admin_dir);
 	snprintf(pubpath, sizeof(pubpath), "%s/pam_otp.pub", admin_dir);
 	assert_int_equal(otp_hostkey_generate(keypath, pubpath), 0);
-	fd = open(pubpath, O_RDONLY);
-	n = read(fd, pem, sizeof(pem));
-	close(fd);
-	assert_true(n > 0);
-	assert_int_equal(otp_hostkey_from_pem(pem, (size_t)n, 0, &pub), 0);
 	/* Sealed for "alice" (as otp-enroll does, with pw_name) at her ~/.otp. */
-	otp_record_init(&rec);
-	rec.secret_len = (size_t)otp_base32_decode(H_SECRET, strlen(H_SECRET), rec.secret,
-						   sizeof(rec.secret));
-	assert_int_equal(otp_seal(pub, H_USER, h.otp, rec.secret, rec.secret_len, &rec.seal), 0);
-	rec.sealed = true;
-	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
-	h_write_otp(text, 0600);
-	otp_free_str(text);
-	otp_record_clear(&rec);
-	otp_hostkey_free(pub);
+	h_write_sealed(pubpath, H_USER, h.otp, NULL);
 	h_service("auth required %s seal_key=%s", h.module, keypath);
 	assert_int_equal(auth_code("ALICE", time(NULL), &prompts), PAM_SUCCESS);
 	assert_int_equal(prompts, 1);
@@ -349,10 +331,7 @@ int main(void)
 		printf("skipped: needs root (a private /dev/log, root-owned admin directories)\n");
 		return 77;
 	}
-	if (cap_start() != 0) {
-		perror("private mount namespace with /dev/log");
-		return 1;
-	}
+	cap_start_or_exit(1);
 	h_global_setup();
 	rc = cmocka_run_group_tests_name("pam_review", tests, NULL, NULL);
 	h_global_teardown();

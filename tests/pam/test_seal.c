@@ -44,19 +44,6 @@ static int remove_keydir(void **state)
 	return geteuid() == 0 ? system(cmd) : 0;
 }
 
-static struct otp_hostkey *load_key(const char *path, int private_key)
-{
-	char pem[4096];
-	struct otp_hostkey *k = NULL;
-	int fd = open(path, O_RDONLY);
-	ssize_t n = read(fd, pem, sizeof(pem));
-
-	close(fd);
-	assert_true(n > 0);
-	assert_int_equal(otp_hostkey_from_pem(pem, (size_t)n, private_key, &k), 0);
-	return k;
-}
-
 static void new_keys(void)
 {
 	unlink(keypath);
@@ -67,28 +54,7 @@ static void new_keys(void)
 /* Write ~/.otp for H_SECRET sealed to the current public key for (user, path). */
 static void write_sealed(const char *user, const char *path, const char *extra)
 {
-	struct otp_record rec;
-	struct otp_hostkey *pub = load_key(pubpath, 0);
-	char *text;
-	size_t len;
-
-	otp_record_init(&rec);
-	rec.secret_len = (size_t)otp_base32_decode(H_SECRET, strlen(H_SECRET), rec.secret,
-						   sizeof(rec.secret));
-	assert_int_equal(otp_seal(pub, user, path, rec.secret, rec.secret_len, &rec.seal), 0);
-	rec.sealed = true;
-	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
-	assert_null(strstr(text, "secret "));
-	if (extra) {
-		char buf[4096];
-		snprintf(buf, sizeof(buf), "%s%s", text, extra);
-		h_write_otp(buf, 0600);
-	} else {
-		h_write_otp(text, 0600);
-	}
-	free(text);
-	otp_record_clear(&rec);
-	otp_hostkey_free(pub);
+	h_write_sealed(pubpath, user, path, extra);
 }
 
 static int auth_code(const char *args)

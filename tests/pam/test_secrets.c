@@ -368,11 +368,8 @@ static void sms_provider_echoes_secrets(void **state)
 static void sealed_secret(void **state)
 {
 	char keydir[] = "/run/pam_otp_secrets.XXXXXX", key[128], pub[128], pem[4096], cmd[160];
-	char code[9], wrong[9], *text, *body;
-	struct otp_hostkey *pk = NULL;
-	struct otp_record rec;
+	char code[9], wrong[9], *body;
 	time_t now = time(NULL);
-	size_t len;
 	ssize_t n;
 	int fd;
 
@@ -381,21 +378,7 @@ static void sealed_secret(void **state)
 	snprintf(key, sizeof(key), "%s/pam_otp.key", keydir);
 	snprintf(pub, sizeof(pub), "%s/pam_otp.pub", keydir);
 	assert_int_equal(otp_hostkey_generate(key, pub), 0);
-	fd = open(pub, O_RDONLY);
-	n = read(fd, pem, sizeof(pem));
-	close(fd);
-	assert_true(n > 0);
-	assert_int_equal(otp_hostkey_from_pem(pem, (size_t)n, 0, &pk), 0);
-	otp_record_init(&rec);
-	rec.secret_len = (size_t)otp_base32_decode(H_SECRET, strlen(H_SECRET), rec.secret,
-						   sizeof(rec.secret));
-	assert_int_equal(otp_seal(pk, H_USER, h.otp, rec.secret, rec.secret_len, &rec.seal), 0);
-	rec.sealed = true;
-	assert_int_equal(otp_record_format(&rec, &text, &len), 0);
-	h_write_otp(text, 0600);
-	free(text);
-	otp_record_clear(&rec);
-	otp_hostkey_free(pk);
+	h_write_sealed(pub, H_USER, h.otp, NULL);
 
 	h_service("auth required %s debug seal_key=%s", h.module, key);
 	h_totp(now, code);
@@ -438,10 +421,7 @@ int main(void)
 		printf("skipped: needs root for a private /dev/log\n");
 		return 77;
 	}
-	if (cap_start() != 0) {
-		perror("private mount namespace with /dev/log");
-		return 1;
-	}
+	cap_start_or_exit(1);
 	h_global_setup();
 	make_state_dir();
 	rc = cmocka_run_group_tests_name("pam_secrets", tests, NULL, NULL);

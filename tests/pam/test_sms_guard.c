@@ -367,11 +367,7 @@ int main(void)
 	char path[600];
 	int rc;
 
-	if (cap_start() != 0) {
-		fprintf(stderr, "cannot capture syslog (needs root and a mount namespace): %s\n",
-			strerror(errno));
-		return 77;
-	}
+	cap_start_or_exit(77);
 	h_global_setup();
 	add_users();
 	snprintf(state_dir, sizeof(state_dir), "%s/guard_state.XXXXXX", base ? base : "/run");
