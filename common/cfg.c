@@ -35,6 +35,7 @@ struct opt {
 
 static const char *const sms_modes[] = { "off", "ondemand", "auto", NULL };
 static const char *const seal_modes[] = { "off", "optional", "required", NULL };
+static const char *const stores[] = { "file", "ldap", NULL };
 
 static const struct opt options[] = {
 	BOOL("debug", debug),
@@ -98,6 +99,20 @@ static const struct opt options[] = {
 	STR("api_key_sid", api_key_sid),
 	SECRET("api_key_secret", api_key_secret),
 	LONG_SECRET("session_token", session_token, OTP_CONF_TOKEN_MAX),
+
+	ENUM("store", store, stores),
+	STR("ldap_uri", ldap_uri),
+	STR("ldap_base", ldap_base),
+	STR("ldap_filter", ldap_filter),
+	STR("ldap_attr", ldap_attr),
+	STR("ldap_bind_dn", ldap_bind_dn),
+	SECRET("ldap_bind_pw", ldap_bind_pw),
+	STR("ldap_ca_file", ldap_ca_file),
+	STR("ldap_cert_file", ldap_cert_file),
+	STR("ldap_key_file", ldap_key_file),
+	UINT("ldap_timeout", ldap_timeout, 1, 60),
+	BOOL("ldap_allow_insecure", ldap_allow_insecure),
+	STR("ldap_plugin", ldap_plugin),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -118,6 +133,7 @@ void otp_cfg_init(struct otp_cfg *cfg)
 	cfg->timeout = 10;
 	cfg->connect_timeout = 5;
 	cfg->sms_max_per_day_host = OTP_DEFAULT_SMS_MAX_PER_DAY_HOST;
+	cfg->ldap_timeout = OTP_DEFAULT_LDAP_TIMEOUT;
 }
 
 const char *otp_cfg_str(const char *value, const char *fallback)

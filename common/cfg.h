@@ -23,6 +23,7 @@
 
 enum otp_sms_mode { OTP_SMS_OFF, OTP_SMS_ONDEMAND, OTP_SMS_AUTO };
 enum otp_seal_mode { OTP_SEAL_OFF, OTP_SEAL_OPTIONAL, OTP_SEAL_REQUIRED };
+enum otp_store_kind { OTP_STORE_FILE, OTP_STORE_LDAP };
 
 struct otp_cfg {
 	bool debug;
@@ -88,7 +89,26 @@ struct otp_cfg {
 	char *api_key_sid;       /* Twilio API key SID (SK...), Basic user instead of account_sid */
 	char *api_key_secret;    /* its secret, instead of auth_token */
 	char *session_token;     /* AWS temporary credentials: X-Amz-Security-Token for sns */
+
+	/* Where records are kept: files (~/.otp) or the directory (fleet mode, store_ldap.h). */
+	unsigned store;          /* enum otp_store_kind */
+	char *ldap_uri;          /* space-separated, in failover order */
+	char *ldap_base;
+	char *ldap_filter;       /* %u: the user name, escaped (default OTP_DEFAULT_LDAP_FILTER) */
+	char *ldap_attr;         /* default OTP_DEFAULT_LDAP_ATTR */
+	char *ldap_bind_dn;      /* unset: SASL EXTERNAL (ldapi:// or a client certificate) */
+	char *ldap_bind_pw;
+	char *ldap_ca_file;
+	char *ldap_cert_file;
+	char *ldap_key_file;
+	unsigned ldap_timeout;   /* seconds for one exchange, all in */
+	bool ldap_allow_insecure; /* ldap:// without StartTLS: tests only */
+	char *ldap_plugin;       /* pam_otp_ldap.so (default OTP_LDAP_PLUGIN) */
 };
+
+#define OTP_DEFAULT_LDAP_FILTER "(&(objectClass=posixAccount)(uid=%u))"
+#define OTP_DEFAULT_LDAP_ATTR "pamOtpRecord"
+#define OTP_DEFAULT_LDAP_TIMEOUT 5
 
 #define OTP_DEFAULT_SMS_HOST_STATE "/var/lib/pam_otp/sms_host_count"
 #define OTP_DEFAULT_SMS_MAX_PER_DAY_HOST 100

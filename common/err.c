@@ -25,6 +25,8 @@ const char *otp_strerror(int err)
 	case OTP_E_NOKEY: return "unknown option";
 	case OTP_E_EXISTS: return "already exists";
 	case OTP_E_REFUSED: return "refused by a limit";
+	case OTP_E_CONFLICT: return "changed by another login meanwhile";
+	case OTP_E_DIRECTORY: return "directory (LDAP) error";
 	}
 	return "unknown error";
 }

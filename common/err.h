@@ -25,6 +25,8 @@ enum otp_err {
 	OTP_E_NOKEY = -18,  /* no such option */
 	OTP_E_EXISTS = -19, /* the file exists already (never clobbered) */
 	OTP_E_REFUSED = -20,/* a limit says no (SMS interval, daily cap, country) */
+	OTP_E_CONFLICT = -21,/* the record changed since it was read (directory store) */
+	OTP_E_DIRECTORY = -22,/* the directory failed: down, slow, TLS, credentials, entry */
 };
 
 const char *otp_strerror(int err);

@@ -11,6 +11,7 @@
 #include "cfg.h"
 #include "otpfile.h"
 #include "safefile.h"
+#include "store.h"
 
 /* Exit codes (documented in --help and otp-enroll(1)). */
 #define EXIT_OK 0
@@ -60,6 +61,8 @@ struct ctx {
 	bool admin_path;              /* conf file= outside homes, written as root */
 	struct otp_file file;
 	bool file_open;
+	struct otp_store store;       /* the file's, or the directory entry's (store=ldap) */
+	bool ldap;                    /* store=ldap: the record is in the user's entry */
 	char host[256];
 };
 

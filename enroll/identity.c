@@ -235,6 +235,8 @@ int ident_caller(struct ctx *c)
 
 const char *file_why(const struct ctx *c, int rc)
 {
+	if (c->store.why)
+		return otp_why_text(c->store.why, rc);
 	return c->file_open ? otp_why_text(&c->file.why, rc) : otp_strerror(rc);
 }
 
@@ -246,6 +248,7 @@ int target_open(struct ctx *c)
 		return EXIT_OK;
 	rc = otp_file_open(&c->file, c->path, c->uid, c->admin_path, OTP_FILE_MAX);
 	c->file_open = true;
+	otp_store_file(&c->store, &c->file);
 	/* As the module: an admin path's file must be root's unless admin_file_user_owned. */
 	if (c->admin_path && !c->cfg.admin_file_user_owned)
 		c->file.owner = 0;

@@ -54,11 +54,22 @@ int read_record(struct ctx *c, struct otp_record *rec)
 int locked_update(struct ctx *c, int (*fn)(struct otp_record *rec, void *arg), void *arg)
 {
 	struct otp_record rec;
-	struct otp_txn t;
-	int rc = otp_txn_begin(&t, &c->file, c->cfg.lock_timeout, &rec);
+	struct otp_txn t = OTP_TXN_INIT;
+	int rc;
 
-	if (rc == OTP_OK && (rc = fn(&rec, arg)) == OTP_OK)
-		rc = otp_txn_write(&t, &rec, 0);
+	/* In the directory a login may change the record first: then change it again. */
+	otp_store_exchange(&c->store);
+	for (;;) {
+		rc = otp_txn_begin(&t, &c->store, c->cfg.lock_timeout, &rec);
+		if (rc == OTP_OK && (rc = fn(&rec, arg)) == OTP_OK)
+			rc = otp_txn_write(&t, &rec, 0);
+		if (rc != OTP_E_CONFLICT)
+			break;
+		otp_txn_end(&t);
+		otp_record_clear(&rec);
+		if (!otp_txn_retry(&t))
+			break;
+	}
 	if (rc == OTP_OK)
 		rc = EXIT_OK;
 	else if (rc == OTP_E_NOENT)

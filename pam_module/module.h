@@ -13,6 +13,7 @@
 #include "otpfile.h"
 #include "safefile.h"
 #include "seal.h"
+#include "store.h"
 #include "verify.h"
 
 #define MAX_HOST_KEYS 2 /* the current key and, during a rotation, the previous one */
@@ -27,12 +28,14 @@ struct login {
 	char rhost_safe[64];
 };
 
-/* Where the user's record is kept. */
+/* Where the user's record is kept: a file, or (store=ldap) the user's directory entry. */
 struct record_place {
-	char path[OTP_PATH_MAX];
+	char path[OTP_PATH_MAX]; /* the file, or "ldap:" and the entry's DN: in logs and seals */
 	bool admin;             /* outside the home directory: opened as root, must be root's */
+	bool ldap;              /* in the directory (no file, no privilege switch) */
 	struct otp_file file;
 	bool open;              /* file holds a directory to close */
+	struct otp_store store; /* the file's or the entry's transactions */
 };
 
 /* The host's private keys for sealed secrets: loaded once, and only for a sealed record. */

@@ -13,6 +13,7 @@
 #include "path.h"
 #include "secmem.h"
 #include "sms.h"
+#include "store_ldap.h"
 #include "bounds.h"
 
 #include <stdarg.h>
@@ -134,6 +135,15 @@ static int identify_user(struct module_ctx *ctx)
 		otp_log_sanitize(ctx->login.pw->pw_name, canon, sizeof(canon));
 		snprintf(ctx->login.user_safe, sizeof(ctx->login.user_safe), "%.29s as %.29s", typed, canon);
 		ctx->login.user = ctx->login.pw->pw_name;
+	}
+	if (ctx->cfg.store == OTP_STORE_LDAP) {
+		/* The record is in the user's directory entry; its DN is known after the search. */
+		ctx->where.ldap = true;
+		snprintf(ctx->where.path, sizeof(ctx->where.path), "ldap entry of this user");
+		module_log(ctx, LOG_DEBUG, "store=ldap (%s), conf %s, service %s",
+			   ctx->cfg.ldap_uri ? ctx->cfg.ldap_uri : "no ldap_uri", ctx->conf_path,
+			   ctx->login.service);
+		return PAM_SUCCESS;
 	}
 	rc = otp_path_expand(ctx->cfg.file, ctx->login.user, ctx->login.pw->pw_dir, ctx->login.pw->pw_uid,
 			     ctx->where.path, sizeof(ctx->where.path));
@@ -421,6 +431,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		rc = authenticate(&ctx);
 	if (ctx.where.open)
 		otp_file_close(&ctx.where.file);
+	if (ctx.where.ldap)
+		otp_store_ldap_close(&ctx.where.store);
 	hostkeys_free(&ctx);
 	otp_cfg_free(&ctx.cfg);
 	return rc;

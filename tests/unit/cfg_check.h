@@ -56,6 +56,11 @@ static inline void assert_defaults(const struct otp_cfg *c)
 	assert_int_equal(c->sms_max_per_day, 10);
 	assert_int_equal(c->timeout, 10);
 	assert_int_equal(c->connect_timeout, 5);
+	assert_int_equal(c->store, OTP_STORE_FILE);
+	assert_null(c->ldap_uri);
+	assert_null(c->ldap_bind_pw);
+	assert_int_equal(c->ldap_timeout, 5);
+	assert_false(c->ldap_allow_insecure);
 	assert_null(c->provider);
 	assert_null(c->auth_token);
 	assert_null(c->webhook_secret);

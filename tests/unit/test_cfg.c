@@ -23,6 +23,7 @@ static const struct { const char *name; size_t off; } bools[] = {
 	{ "voice", OFF(voice) },
 	{ "allow_insecure_http", OFF(allow_insecure_http) },
 	{ "admin_file_user_owned", OFF(admin_file_user_owned) },
+	{ "ldap_allow_insecure", OFF(ldap_allow_insecure) },
 };
 
 static const struct { const char *name; size_t off; unsigned min, max; } uints[] = {
@@ -41,6 +42,7 @@ static const struct { const char *name; size_t off; unsigned min, max; } uints[]
 	{ "timeout", OFF(timeout), 1, 60 },
 	{ "connect_timeout", OFF(connect_timeout), 1, 60 },
 	{ "sms_max_per_day_host", OFF(sms_max_per_day_host), 0, 1000000 },
+	{ "ldap_timeout", OFF(ldap_timeout), 1, 60 },
 };
 
 static const struct { const char *name; size_t off; bool secret; } strs[] = {
@@ -74,11 +76,22 @@ static const struct { const char *name; size_t off; bool secret; } strs[] = {
 	{ "api_key_sid", OFF(api_key_sid), false },
 	{ "api_key_secret", OFF(api_key_secret), true },
 	{ "session_token", OFF(session_token), true },
+	{ "ldap_uri", OFF(ldap_uri), false },
+	{ "ldap_base", OFF(ldap_base), false },
+	{ "ldap_filter", OFF(ldap_filter), false },
+	{ "ldap_attr", OFF(ldap_attr), false },
+	{ "ldap_bind_dn", OFF(ldap_bind_dn), false },
+	{ "ldap_bind_pw", OFF(ldap_bind_pw), true },
+	{ "ldap_ca_file", OFF(ldap_ca_file), false },
+	{ "ldap_cert_file", OFF(ldap_cert_file), false },
+	{ "ldap_key_file", OFF(ldap_key_file), false },
+	{ "ldap_plugin", OFF(ldap_plugin), false },
 };
 
 static const struct { const char *name; size_t off; const char *values[4]; } enums[] = {
 	{ "seal", OFF(seal), { "off", "optional", "required", NULL } },
 	{ "sms", OFF(sms_mode), { "off", "ondemand", "auto", NULL } },
+	{ "store", OFF(store), { "file", "ldap", NULL } },
 };
 
 #define FIELD(cfg, off, type) (*(type *)((char *)(cfg) + (off)))

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Inside pam_otp_ldap.so: one connection to the directory and the user's entry on it. */
+#ifndef OTP_LDAP_INT_H
+#define OTP_LDAP_INT_H
+
+#include <ldap.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ldap_api.h"
+
+struct otp_ldap {
+	LDAP *ld;
+	const struct otp_ldap_settings *s; /* the caller's, alive until close */
+	char *user;
+	char *dn;               /* the user's entry, found by open */
+	char *first;            /* the record the search returned, for the first read */
+	size_t first_len;
+	bool first_valid;       /* first holds a read not yet handed out (NULL: no record) */
+	char server[256];       /* the URI in use, for messages */
+	int64_t deadline_ms;    /* of the current exchange (monotonic) */
+};
+
+/* Remaining time of the exchange as a timeval; false when it is over. */
+bool ldapc_remaining(struct otp_ldap *l, struct timeval *tv);
+/* Connect to the first URI that answers, TLS and bind included. */
+int ldapc_connect(struct otp_ldap *l, struct otp_why *why);
+void ldapc_disconnect(struct otp_ldap *l);
+/* "server: what went wrong (diagnostic)" for an LDAP result code. */
+int ldapc_fail(struct otp_ldap *l, int lrc, struct otp_why *why, const char *what);
+
+/*
+ * SIGPIPE is blocked while libldap writes to a socket the server may have closed, then any
+ * SIGPIPE it raised is taken back: the PAM application (sshd, sudo) keeps its own handling.
+ */
+struct sigpipe_guard {
+	sigset_t old;
+	bool was_pending;
+};
+void sigpipe_block(struct sigpipe_guard *g);
+void sigpipe_restore(struct sigpipe_guard *g);
+
+/* RFC 4515 filter for user from the template (%u, %%); NULL on a bad template or no memory. */
+char *ldapf_filter(const char *tmpl, const char *user);
+
+#endif
