@@ -28,6 +28,8 @@ struct otp_ldap_settings {
 	const char *ca_file;
 	const char *cert_file;  /* TLS client certificate and key, for SASL EXTERNAL */
 	const char *key_file;
+	bool bind_as_entry;     /* find the entry anonymously, then bind as it with bind_pw
+				 * (otp-enroll run by the user, with their directory password) */
 	unsigned timeout_ms;    /* one exchange, all in: connect, TLS, bind, search, modify */
 	bool allow_insecure;    /* ldap:// without StartTLS (tests only) */
 };

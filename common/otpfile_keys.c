@@ -45,6 +45,10 @@ static int parse_version(struct otp_record *rec, const struct otp_line *l)
 	uint64_t u;
 
 	(void)rec;
+	/* What otp-enroll --migrate=ldap leaves behind: closed, and saying why. */
+	if (strcmp(l->v[0], "moved") == 0)
+		return otp_line_fail(l, "this enrollment was moved to the directory (otp-enroll "
+				     "--migrate=ldap): logins need store=ldap");
 	if (otp_parse_u64(l->v[0], 1000000, &u) != OTP_OK)
 		return otp_line_fail(l, "version is not a number");
 	if (u != OTP_FILE_VERSION)

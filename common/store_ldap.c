@@ -94,6 +94,7 @@ static void settings(struct otp_ldap_settings *s, const struct otp_cfg *cfg,
 		s->bind_dn = as->bind_dn;
 		s->bind_pw = as->bind_pw;
 		s->sasl_mech = as->sasl_mech;
+		s->bind_as_entry = as->bind_as_entry;
 	}
 }
 

@@ -16,13 +16,14 @@
 /*
  * Load the plugin (cfg->ldap_plugin or the default; a trusted path), connect to the directory
  * and find user's entry; st becomes the store of that entry. OTP_E_DIRECTORY (and the other
- * errors) with why saying which step failed. bind_pw: NULL for cfg's (otp-enroll as the user
- * passes the user's own, and then binds as user_dn's entry).
+ * errors) with why saying which step failed. as: NULL for cfg's bind (the module, root's
+ * otp-enroll); otp-enroll run by a user binds as them.
  */
 struct otp_ldap_login {
-	const char *bind_dn;    /* NULL: cfg's */
+	const char *bind_dn;    /* NULL: none (SASL) */
 	const char *bind_pw;
 	const char *sasl_mech;  /* "GSSAPI": with the caller's Kerberos ticket */
+	bool bind_as_entry;     /* bind as the user's own entry with bind_pw */
 };
 int otp_store_ldap_open(struct otp_store *st, const struct otp_cfg *cfg, const char *user,
 			const struct otp_ldap_login *as, struct otp_why *why);

@@ -106,6 +106,10 @@ static int write_record(struct ctx *c, const struct otp_record *rec)
 		say("cannot format %s: %s", c->path, otp_strerror(rc));
 		return EXIT_FAIL;
 	}
+	if (c->ldap) {
+		otp_free_str(text);
+		return directory_put(c, rec, c->o->force);
+	}
 	if (c->o->force && otp_file_exists(&c->file)) {
 		rc = otp_file_lock(&c->file, c->cfg.lock_timeout, &lk);
 		if (rc == OTP_OK)
@@ -127,11 +131,14 @@ static int write_record(struct ctx *c, const struct otp_record *rec)
 /* Checks before anything is shown: directory there and writable, no enrollment yet. */
 static int check_target(struct ctx *c)
 {
+	bool exists = false;
 	int rc = target_open(c);
 
+	if (rc == EXIT_OK)
+		rc = record_exists(c, &exists);
 	if (rc != EXIT_OK)
 		return rc;
-	if (otp_file_exists(&c->file) && !c->o->force) {
+	if (exists && !c->o->force) {
 		say("%s already exists: %s is already enrolled. Use --status to see it, --rotate "
 		    "for a new secret, --backup-codes for new backup codes, or --force to start "
 		    "over (the old secret then stops working).", c->path, c->user);

@@ -22,7 +22,7 @@
 
 enum action {
 	ACT_ENROLL, ACT_STATUS, ACT_REMOVE, ACT_ROTATE, ACT_UPDATE, ACT_IMPORT, ACT_HOSTKEY,
-	ACT_REKEY
+	ACT_REKEY, ACT_MIGRATE
 };
 enum qr_mode { QR_AUTO, QR_UTF8, QR_ANSI, QR_ASCII, QR_NONE };
 
@@ -44,7 +44,11 @@ struct options {
 	enum qr_mode qr;
 	const char *qr_png, *qr_svg;
 	bool no_confirm, force, quiet;
-	bool dry_run;                 /* --host-rekey --dry-run */
+	bool dry_run;                 /* --host-rekey or --migrate --dry-run */
+	/* Settings given as flags (--store=, --ldap-uri= ...): conf keys and values, applied
+	 * over pam_otp.conf (a user may not be able to read it). */
+	const char *settings[12][2];
+	unsigned nsettings;
 };
 
 struct ctx {
@@ -76,6 +80,20 @@ int ident_user(struct ctx *c);
 int target_open(struct ctx *c);
 /* Can we create files next to the target? EXIT_OK or EXIT_FAIL after a message. */
 int target_writable(struct ctx *c);
+/* Is there a record (file or directory entry)? EXIT_OK or EXIT_FAIL after a message. */
+int record_exists(struct ctx *c, bool *exists);
+
+/* directory.c: the record in the user's directory entry (store=ldap). */
+int directory_open(struct ctx *c);
+int directory_exists(struct ctx *c, bool *exists);
+int directory_read(struct ctx *c, char **text, size_t *len);
+/* Write rec as a new record (replace: over an existing one). EXIT_* after a message. */
+int directory_put(struct ctx *c, const struct otp_record *rec, bool replace);
+/* Remove the record: OTP_OK, OTP_E_NOENT, or an error (store.why says why). */
+int directory_remove(struct ctx *c);
+
+/* migrate.c: root's --migrate=ldap [--dry-run]: every file enrollment into the directory. */
+int do_migrate(struct ctx *c);
 /* The message for a failed otp_file_* call: the reason it left, else the error's name. */
 const char *file_why(const struct ctx *c, int rc);
 
@@ -87,12 +105,25 @@ int do_import(struct ctx *c);
 /* hostseal.c: seal rec's secret to the host key if there is one (or must be); root's
  * --host-keygen. */
 int seal_record(struct ctx *c, struct otp_record *rec);
+/* The host keys as --host-rekey and --migrate use them: the private key and KEY.old to open
+ * sealed secrets, the public key to seal to. EXIT_* after a message. */
+struct otp_hostkey;
+struct host_keys {
+	struct otp_hostkey *priv[2];
+	unsigned npriv;
+	struct otp_hostkey *pub;
+	uint8_t pub_id[OTP_SEAL_KEYID_LEN];
+};
+int host_keys_load(const char *priv, const char *pub, struct host_keys *k);
+void host_keys_free(struct host_keys *k);
 int do_host_keygen(struct ctx *c);
 /* The private and public host key paths (seal_key=, seal_pub= or the defaults). */
 void host_key_paths(const struct ctx *c, char *priv, char *pub, size_t sz);
 
 /* rekey.c: root's --host-rekey [--dry-run]: a new host key, every enrolled file re-sealed. */
 int do_host_rekey(struct ctx *c);
+/* The names in the user database (getpwent), copied; free each and the array. */
+char **user_names(size_t *n);
 
 /* manage.c: --status, --remove, and --backup-codes / --phone on an enrollment. */
 int do_status(struct ctx *c);

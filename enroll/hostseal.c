@@ -91,3 +91,30 @@ int do_host_keygen(struct ctx *c)
 		"sealed to it; re-enroll (otp-enroll --rotate) to seal existing ones.", priv, pub);
 	return EXIT_OK;
 }
+
+int host_keys_load(const char *priv, const char *pub, struct host_keys *k)
+{
+	char old[4200];
+	struct otp_why why;
+	int rc;
+
+	snprintf(old, sizeof(old), "%s.old", priv);
+	if ((rc = otp_hostkey_load(pub, 0, &k->pub, &why)) != OTP_OK) {
+		say("%s", rc == OTP_E_NOENT ? "no host key: make one with --host-keygen" : why.text);
+		return EXIT_FAIL;
+	}
+	otp_hostkey_id(k->pub, k->pub_id);
+	if (otp_hostkey_load(priv, 1, &k->priv[k->npriv], &why) == OTP_OK)
+		k->npriv++;
+	if (otp_hostkey_load(old, 1, &k->priv[k->npriv], &why) == OTP_OK)
+		k->npriv++;
+	return EXIT_OK;
+}
+
+void host_keys_free(struct host_keys *k)
+{
+	for (unsigned i = 0; i < k->npriv; i++)
+		otp_hostkey_free(k->priv[i]);
+	otp_hostkey_free(k->pub);
+	*k = (struct host_keys){ 0 };
+}

@@ -12,6 +12,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "path.h"
+#include "store_ldap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,32 @@ static void log_stderr(void *ctx, int prio, const char *msg)
 	fprintf(stderr, "otp-enroll: %s%s\n", prio <= LOG_ERR ? "" : "warning: ", msg);
 }
 
+static int load_conf_file(struct ctx *c);
+
+/* --store=, --ldap-uri= ...: the conf's keys, given on the command line. */
+static int apply_flags(struct ctx *c)
+{
+	struct otp_why why = { 0 };
+
+	for (unsigned i = 0; i < c->o->nsettings; i++) {
+		const char *key = c->o->settings[i][0], *value = c->o->settings[i][1];
+
+		if (otp_cfg_set(&c->cfg, key, value, &why) != OTP_OK) {
+			say("--%s=%s: %s", key, value, why.text[0] ? why.text : "invalid value");
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
 static int load_config(struct ctx *c)
+{
+	int rc = load_conf_file(c);
+
+	return rc == EXIT_OK ? apply_flags(c) : rc;
+}
+
+static int load_conf_file(struct ctx *c)
 {
 	const struct otp_log log = { log_stderr, NULL };
 	const char *conf = c->o->conf ? c->o->conf : OTP_DEFAULT_CONF;
@@ -152,6 +178,12 @@ static int find_path(struct ctx *c)
 	return EXIT_OK;
 }
 
+/* The directory (store=ldap) instead of a file; --migrate reads the files it moves. */
+static bool uses_directory(const struct ctx *c)
+{
+	return c->cfg.store == OTP_STORE_LDAP && c->o->action != ACT_MIGRATE;
+}
+
 int ctx_setup(struct ctx *c, const struct options *o)
 {
 	int rc;
@@ -161,8 +193,11 @@ int ctx_setup(struct ctx *c, const struct options *o)
 	otp_cfg_init(&c->cfg);
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || !c->host[0])
 		strcpy(c->host, "localhost");
-	if ((rc = load_config(c)) != EXIT_OK || (rc = find_user(c)) != EXIT_OK ||
-	    (rc = find_path(c)) != EXIT_OK)
+	if ((rc = load_config(c)) != EXIT_OK || (rc = find_user(c)) != EXIT_OK)
+		return rc;
+	if ((c->ldap = uses_directory(c)))
+		return EXIT_OK; /* no file, no identity switch: the directory's ACL decides */
+	if ((rc = find_path(c)) != EXIT_OK)
 		return rc;
 	/* Root acting for another user on a home file: become them for file access. */
 	c->can_switch = o->user && c->uid != geteuid() && !c->admin_path;
@@ -183,6 +218,8 @@ void ctx_cleanup(struct ctx *c)
 	if (c->file_open)
 		otp_file_close(&c->file);
 	c->file_open = false;
+	if (c->ldap)
+		otp_store_ldap_close(&c->store);
 	ident_caller(c);
 	otp_cfg_free(&c->cfg);
 	free(c->user);
@@ -244,6 +281,8 @@ int target_open(struct ctx *c)
 {
 	int rc;
 
+	if (c->ldap)
+		return directory_open(c);
 	if (c->file_open)
 		return EXIT_OK;
 	rc = otp_file_open(&c->file, c->path, c->uid, c->admin_path, OTP_FILE_MAX);
@@ -262,8 +301,18 @@ int target_open(struct ctx *c)
 	return EXIT_FAIL;
 }
 
+int record_exists(struct ctx *c, bool *exists)
+{
+	if (c->ldap)
+		return directory_exists(c, exists);
+	*exists = otp_file_exists(&c->file);
+	return EXIT_OK;
+}
+
 int target_writable(struct ctx *c)
 {
+	if (c->ldap)
+		return EXIT_OK; /* the directory's ACL decides, when the record is written */
 	/* AT_EACCESS: the check uses the file-system identity, i.e. the user's. */
 	if (faccessat(c->file.dirfd, ".", W_OK | X_OK, AT_EACCESS) == 0)
 		return EXIT_OK;

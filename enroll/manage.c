@@ -27,8 +27,8 @@ static int damaged(struct ctx *c, int rc, const struct otp_why *perr)
 
 static int not_enrolled(const struct ctx *c)
 {
-	say("%s is not enrolled: %s does not exist (run otp-enroll to enroll)", c->user,
-	    c->path);
+	say("%s is not enrolled: %s %s (run otp-enroll to enroll)", c->user, c->path,
+	    c->ldap ? "has no record" : "does not exist");
 	return EXIT_FAIL;
 }
 
@@ -37,7 +37,7 @@ int read_record(struct ctx *c, struct otp_record *rec)
 	struct otp_why perr;
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = otp_file_read(&c->file, &buf, &len);
+	int rc = c->ldap ? directory_read(c, &buf, &len) : otp_file_read(&c->file, &buf, &len);
 
 	otp_record_init(rec);
 	if (rc == OTP_E_NOENT)
@@ -97,7 +97,7 @@ int do_status(struct ctx *c)
 		return rc;
 	wait = otp_lockout_remaining(&rec, now);
 	printf("User:          %s\n", c->user);
-	printf("File:          %s\n", c->path);
+	printf("%s%s\n", c->ldap ? "Record:        " : "File:          ", c->path);
 	if (otp_record_sms_only(&rec)) {
 		printf("Type:          sms (text messages only, no authenticator app)\n");
 	} else {
@@ -138,7 +138,7 @@ int do_remove(struct ctx *c)
 
 	if ((rc = target_open(c)) != EXIT_OK)
 		return rc;
-	rc = otp_file_remove(&c->file);
+	rc = c->ldap ? directory_remove(c) : otp_file_remove(&c->file);
 	if (rc == OTP_E_NOENT)
 		return not_enrolled(c);
 	if (rc != OTP_OK) {

@@ -30,7 +30,8 @@
 enum {
 	O_TYPE = 256, O_ALG, O_DIGITS, O_PERIOD, O_ISSUER, O_LABEL, O_FILE, O_USER, O_CONF,
 	O_PHONE, O_BACKUP, O_IMPORT, O_QR, O_QR_PNG, O_QR_SVG, O_NO_CONFIRM, O_FORCE,
-	O_STATUS, O_REMOVE, O_ROTATE, O_HOSTKEY, O_REKEY, O_DRYRUN, O_VERSION,
+	O_STATUS, O_REMOVE, O_ROTATE, O_HOSTKEY, O_REKEY, O_DRYRUN, O_VERSION, O_MIGRATE,
+	O_SETTING, /* the conf keys below, as flags */
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,15 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
+	{ "migrate", required_argument, NULL, O_MIGRATE },
+	/* pam_otp.conf keys, for a user who cannot read it (it holds credentials) */
+	{ "store", required_argument, NULL, O_SETTING },
+	{ "ldap-uri", required_argument, NULL, O_SETTING },
+	{ "ldap-base", required_argument, NULL, O_SETTING },
+	{ "ldap-filter", required_argument, NULL, O_SETTING },
+	{ "ldap-attr", required_argument, NULL, O_SETTING },
+	{ "ldap-ca-file", required_argument, NULL, O_SETTING },
+	{ "ldap-timeout", required_argument, NULL, O_SETTING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +91,8 @@ static void usage(FILE *out)
 "                          import ~/.google_authenticator (or FILE)\n"
 "      --host-keygen       (root) make the host key that secrets are sealed to\n"
 "      --host-rekey [--dry-run]  (root) new host key; re-seal every enrolled file\n"
+"      --migrate=ldap [--dry-run]  (root) move every file enrollment into the\n"
+"                          directory (store=ldap), each under its file lock\n"
 "\n"
 "Enrollment settings:\n"
 "      --type=totp|hotp    time- or counter-based codes (default totp)\n"
@@ -102,6 +114,11 @@ static void usage(FILE *out)
 "      --file=PATH         use PATH (~, %%u, %%h, %%U allowed) instead of ~/.otp\n"
 "      --user=NAME         (root only) act for user NAME; their file stays theirs\n"
 "      --conf=FILE         read FILE instead of %s\n"
+"      --store=file|ldap, --ldap-uri=URI, --ldap-base=DN, --ldap-filter=F,\n"
+"      --ldap-attr=NAME, --ldap-ca-file=FILE, --ldap-timeout=SECONDS\n"
+"                          as in pam_otp.conf (for a user who cannot read it);\n"
+"                          with store=ldap a user binds with a Kerberos ticket,\n"
+"                          else with their directory password (asked for)\n"
 "  -h, --help              this help\n"
 "      --version           the version\n"
 "\n"
@@ -217,9 +234,31 @@ static int parse_one(struct options *o, int opt, const char *arg)
 	case O_HOSTKEY: return set_action(o, ACT_HOSTKEY, "--host-keygen");
 	case O_REKEY: return set_action(o, ACT_REKEY, "--host-rekey");
 	case O_DRYRUN: o->dry_run = true; return EXIT_OK;
+	case O_MIGRATE:
+		if (strcmp(arg, "ldap") != 0)
+			return bad("--migrate=%s: the one destination is ldap", arg);
+		return set_action(o, ACT_MIGRATE, "--migrate");
 	case 'q': o->quiet = true; return EXIT_OK;
 	default: return EXIT_USAGE;
 	}
+}
+
+/* --ldap-uri=URI: the conf key ldap_uri (checked when the conf is applied). */
+static int add_setting(struct options *o, const char *flag, const char *value)
+{
+	static char keys[12][32];
+	unsigned i = o->nsettings;
+
+	if (i >= sizeof(o->settings) / sizeof(o->settings[0]))
+		return bad("too many settings");
+	snprintf(keys[i], sizeof(keys[i]), "%s", flag);
+	for (char *p = keys[i]; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	o->settings[i][0] = keys[i];
+	o->settings[i][1] = value;
+	o->nsettings++;
+	return EXIT_OK;
 }
 
 /* Combinations that make no sense, and --user without root. */
@@ -236,8 +275,11 @@ static int check_options(const struct options *o)
 			   o->action == ACT_REKEY ? "--host-rekey" : "--host-keygen");
 	if (o->action == ACT_REKEY && (settings || o->phone_set || o->new_backup))
 		return bad("%s takes no settings", "--host-rekey");
-	if (o->dry_run && o->action != ACT_REKEY)
-		return bad("%s goes with --host-rekey", "--dry-run");
+	if (o->dry_run && o->action != ACT_REKEY && o->action != ACT_MIGRATE)
+		return bad("%s goes with --host-rekey or --migrate", "--dry-run");
+	if (o->action == ACT_MIGRATE && (geteuid() != 0 || o->user || settings || o->phone_set ||
+					 o->new_backup))
+		return bad("%s is for root alone, with no --user and no settings", "--migrate");
 	if (o->action == ACT_IMPORT && settings)
 		return bad("%s keeps the imported settings", "--import-google-authenticator");
 	if (o->period_set && o->type_set && o->type == OTP_HOTP)
@@ -251,14 +293,14 @@ static int check_options(const struct options *o)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	int opt, rc;
+	int opt, rc, index = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->action = ACT_ENROLL;
 	o->backup_count = BACKUP_DEFAULT;
 	o->qr = QR_AUTO;
 	opterr = 0; /* our own message names the option */
-	while ((opt = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qh", long_opts, &index)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			exit(EXIT_OK);
@@ -270,7 +312,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (opt == '?')
 			return bad("%s: unknown option, or a missing or unexpected value",
 				   argv[optind - 1]);
-		if ((rc = parse_one(o, opt, optarg)) != EXIT_OK)
+		if (opt == O_SETTING)
+			rc = add_setting(o, long_opts[index].name, optarg);
+		else
+			rc = parse_one(o, opt, optarg);
+		if (rc != EXIT_OK)
 			return rc;
 	}
 	if (optind < argc)
@@ -291,12 +337,15 @@ static int run(struct ctx *c)
 	case ACT_IMPORT: return do_import(c);
 	case ACT_HOSTKEY: return do_host_keygen(c);
 	case ACT_REKEY: return do_host_rekey(c);
+	case ACT_MIGRATE: return do_migrate(c);
 	default: break;
 	}
 	if ((o->phone_set || o->new_backup) && !o->force) {
-		if ((rc = target_open(c)) != EXIT_OK)
+		bool exists = false;
+
+		if ((rc = target_open(c)) != EXIT_OK || (rc = record_exists(c, &exists)) != EXIT_OK)
 			return rc;
-		if (otp_file_exists(&c->file)) {
+		if (exists) {
 			if (o->type_set || o->alg_set || o->digits_set || o->period_set)
 				return bad("%s is already enrolled: --type, --algorithm, --digits and "
 					   "--period need --rotate (or --force)", c->user);

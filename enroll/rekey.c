@@ -23,17 +23,10 @@
 
 #define MAX_USERS 100000
 
-struct keys {
-	struct otp_hostkey *priv[2]; /* current and .old, to open */
-	unsigned npriv;
-	struct otp_hostkey *pub;     /* the current one, to seal to */
-	uint8_t pub_id[OTP_SEAL_KEYID_LEN];
-};
-
 struct tally { unsigned resealed, current, plain, unknown, failed; };
 
 struct reseal_arg {
-	const struct keys *k;
+	const struct host_keys *k;
 	const char *user, *path;
 };
 
@@ -56,7 +49,7 @@ static int reseal(struct otp_record *rec, void *arg)
 	return rc;
 }
 
-static void one_user(const struct options *base, const char *name, const struct keys *k,
+static void one_user(const struct options *base, const char *name, const struct host_keys *k,
 		     bool dry, bool preview, struct tally *t)
 {
 	struct options o = *base;
@@ -130,27 +123,8 @@ static int rotate_files(const char *priv, const char *pub)
 	return EXIT_OK;
 }
 
-static int load_keys(const char *priv, const char *pub, struct keys *k)
-{
-	char old[4200];
-	struct otp_why why;
-	int rc;
-
-	snprintf(old, sizeof(old), "%s.old", priv);
-	if ((rc = otp_hostkey_load(pub, 0, &k->pub, &why)) != OTP_OK) {
-		say("%s", rc == OTP_E_NOENT ? "no host key: make one with --host-keygen" : why.text);
-		return EXIT_FAIL;
-	}
-	otp_hostkey_id(k->pub, k->pub_id);
-	if (otp_hostkey_load(priv, 1, &k->priv[k->npriv], &why) == OTP_OK)
-		k->npriv++;
-	if (otp_hostkey_load(old, 1, &k->priv[k->npriv], &why) == OTP_OK)
-		k->npriv++;
-	return EXIT_OK;
-}
-
 /* getpwent's buffer is reused: copy the names first, then visit each. */
-static char **user_names(size_t *n)
+char **user_names(size_t *n)
 {
 	char **names = NULL;
 	struct passwd *pw;
@@ -173,7 +147,7 @@ static char **user_names(size_t *n)
 int do_host_rekey(struct ctx *c)
 {
 	char priv[4096], pub[4096];
-	struct keys k = { 0 };
+	struct host_keys k = { 0 };
 	struct tally t = { 0 };
 	char old[4200];
 	bool dry = c->o->dry_run, preview;
@@ -185,6 +159,11 @@ int do_host_rekey(struct ctx *c)
 		say("--host-rekey: only root can rotate the host key");
 		return EXIT_USAGE;
 	}
+	if (c->cfg.store == OTP_STORE_LDAP) {
+		say("--host-rekey re-seals files; with store=ldap the fleet key is rotated by "
+		    "re-enrolling (--user=NAME --rotate), see pam_otp(8), FLEET");
+		return EXIT_FAIL;
+	}
 	host_key_paths(c, priv, pub, sizeof(pub));
 	/* A dry run with no rotation under way previews one: every file on the current key
 	 * would move. With KEY.old present it shows what still needs the old key. */
@@ -192,7 +171,7 @@ int do_host_rekey(struct ctx *c)
 	preview = dry && access(old, F_OK) != 0;
 	if (!dry && (rc = rotate_files(priv, pub)) != EXIT_OK)
 		return rc;
-	if ((rc = load_keys(priv, pub, &k)) != EXIT_OK)
+	if ((rc = host_keys_load(priv, pub, &k)) != EXIT_OK)
 		return rc;
 	names = user_names(&n);
 	for (size_t i = 0; i < n; i++) {
@@ -206,8 +185,6 @@ int do_host_rekey(struct ctx *c)
 	if (!dry)
 		printf("The old key stays in %s.old so that nothing breaks meanwhile; remove it once "
 		       "a dry run reports nothing sealed to it.\n", priv);
-	for (unsigned i = 0; i < k.npriv; i++)
-		otp_hostkey_free(k.priv[i]);
-	otp_hostkey_free(k.pub);
+	host_keys_free(&k);
 	return t.failed || t.unknown ? EXIT_FAIL : EXIT_OK;
 }

@@ -116,16 +116,18 @@ static int sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *in)
 	return LDAP_SUCCESS;
 }
 
-static int bind(struct otp_ldap *l, enum scheme sc, bool tls, struct otp_why *why)
+int ldapc_bind(struct otp_ldap *l, const char *dn, struct otp_why *why)
 {
 	const struct otp_ldap_settings *s = l->s;
+	enum scheme sc = scheme_of(l->server);
 	int lrc;
 
 	if (!set_timeouts(l))
 		return timed_out(l, why, "bind");
-	if (s->bind_dn) {
+	if (dn) {
 		struct berval pw = { .bv_val = (char *)(s->bind_pw ? s->bind_pw : ""),
 				     .bv_len = s->bind_pw ? strlen(s->bind_pw) : 0 };
+		bool tls = ldap_tls_inplace(l->ld) != 0;
 
 		/* A password never crosses the network in clear (ldapi:// stays on this host). */
 		if (!tls && sc != S_LDAPI && !s->allow_insecure)
@@ -134,7 +136,7 @@ static int bind(struct otp_ldap *l, enum scheme sc, bool tls, struct otp_why *wh
 		if (pw.bv_len == 0) /* an empty password is an anonymous bind (RFC 4513 5.1.2) */
 			return otp_why_set(why, OTP_E_DIRECTORY, "ldap_bind_dn is set but "
 					   "ldap_bind_pw is empty");
-		lrc = ldap_sasl_bind_s(l->ld, s->bind_dn, LDAP_SASL_SIMPLE, &pw, NULL, NULL, NULL);
+		lrc = ldap_sasl_bind_s(l->ld, dn, LDAP_SASL_SIMPLE, &pw, NULL, NULL, NULL);
 	} else {
 		lrc = ldap_sasl_interactive_bind_s(l->ld, NULL,
 						   s->sasl_mech ? s->sasl_mech : "EXTERNAL", NULL,
@@ -147,7 +149,6 @@ static int try_uri(struct otp_ldap *l, const char *uri, struct otp_why *why)
 {
 	enum scheme sc = scheme_of(uri);
 	int v3 = LDAP_VERSION3, lrc, rc;
-	bool tls = false;
 
 	snprintf(l->server, sizeof(l->server), "%s", uri);
 	printable(l->server);
@@ -166,13 +167,13 @@ static int try_uri(struct otp_ldap *l, const char *uri, struct otp_why *why)
 	if (sc == S_LDAP && !l->s->allow_insecure) {
 		if ((lrc = ldap_start_tls_s(l->ld, NULL, NULL)) != LDAP_SUCCESS)
 			return ldapc_fail(l, lrc, why, "StartTLS");
-		tls = true;
-	} else {
-		if ((lrc = ldap_connect(l->ld)) != LDAP_SUCCESS)
-			return ldapc_fail(l, lrc, why, sc == S_LDAPS ? "connect (TLS)" : "connect");
-		tls = sc == S_LDAPS;
+	} else if ((lrc = ldap_connect(l->ld)) != LDAP_SUCCESS) {
+		return ldapc_fail(l, lrc, why, sc == S_LDAPS ? "connect (TLS)" : "connect");
 	}
-	return bind(l, sc, tls, why);
+	/* As the user (otp-enroll): anonymous until the entry is found, then as the entry. */
+	if (l->s->bind_as_entry)
+		return l->dn ? ldapc_bind(l, l->dn, why) : OTP_OK;
+	return ldapc_bind(l, l->s->bind_dn, why);
 }
 
 /* Append s to buf, cut to fit. */

@@ -27,6 +27,8 @@ bool ldapc_remaining(struct otp_ldap *l, struct timeval *tv);
 /* Connect to the first URI that answers, TLS and bind included. */
 int ldapc_connect(struct otp_ldap *l, struct otp_why *why);
 void ldapc_disconnect(struct otp_ldap *l);
+/* Simple bind as dn with the settings' password (TLS or ldapi:// only), or SASL when NULL. */
+int ldapc_bind(struct otp_ldap *l, const char *dn, struct otp_why *why);
 /* "server: what went wrong (diagnostic)" for an LDAP result code. */
 int ldapc_fail(struct otp_ldap *l, int lrc, struct otp_why *why, const char *what);
 

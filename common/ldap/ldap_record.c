@@ -121,6 +121,11 @@ static int api_open(const struct otp_ldap_settings *s, const char *user, struct 
 	rc = ldapc_connect(l, why);
 	if (rc == OTP_OK)
 		rc = find_entry(l, why);
+	if (rc == OTP_OK && s->bind_as_entry) {
+		/* Now as the user: what the anonymous search saw of the record is not the answer. */
+		l->first_valid = false;
+		rc = ldapc_bind(l, l->dn, why);
+	}
 	sigpipe_restore(&g);
 	if (rc != OTP_OK)
 		api_close(l);

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * otp-enroll with store=ldap: the record in the user's directory entry instead of a file.
+ * Root writes through the module's own bind (pam_otp.conf); a user binds as themselves,
+ * with their Kerberos ticket (SASL GSSAPI) when they have one, else with their directory
+ * password over TLS, and may write only where the directory's ACL lets them.
+ */
+#include "enroll.h"
+#include "err.h"
+#include "secmem.h"
+#include "store_ldap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A Kerberos ticket cache to bind with (SASL GSSAPI), as ldapsearch -Y GSSAPI would use. */
+static bool have_ticket(void)
+{
+	char path[64];
+
+	if (getenv("KRB5CCNAME"))
+		return true;
+	snprintf(path, sizeof(path), "/tmp/krb5cc_%u", (unsigned)getuid());
+	return access(path, R_OK) == 0;
+}
+
+int directory_open(struct ctx *c)
+{
+	struct otp_ldap_login as = { 0 };
+	char pw[256] = "", prompt[300];
+	struct otp_why why = { 0 };
+	bool as_user = geteuid() != 0;
+	int rc;
+
+	if (c->store.ldap)
+		return EXIT_OK;
+	if (as_user && have_ticket()) {
+		as.sasl_mech = "GSSAPI";
+	} else if (as_user) {
+		snprintf(prompt, sizeof(prompt), "Directory (LDAP) password for %s: ", c->user);
+		if (prompt_code(prompt, pw, sizeof(pw)) != 0 || !pw[0]) {
+			say("no directory password given");
+			return EXIT_FAIL;
+		}
+		as.bind_as_entry = true;
+		as.bind_pw = pw;
+	}
+	rc = otp_store_ldap_open(&c->store, &c->cfg, c->user, as_user ? &as : NULL, &why);
+	otp_wipe(pw, sizeof(pw));
+	if (rc != OTP_OK) {
+		say("directory: %s", otp_why_text(&why, rc));
+		return EXIT_FAIL;
+	}
+	/* What a sealed secret is bound to, and what messages call the record. */
+	snprintf(c->path, sizeof(c->path), "ldap:%s", otp_store_ldap_dn(&c->store));
+	return EXIT_OK;
+}
+
+int directory_exists(struct ctx *c, bool *exists)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = otp_store_ldap_read(&c->store, &text, &len);
+
+	otp_secret_free(text);
+	*exists = rc == OTP_OK;
+	if (rc == OTP_OK || rc == OTP_E_NOENT)
+		return EXIT_OK;
+	say("directory: %s", otp_why_text(c->store.why, rc));
+	return EXIT_FAIL;
+}
+
+int directory_read(struct ctx *c, char **text, size_t *len)
+{
+	return otp_store_ldap_read(&c->store, text, len);
+}
+
+/*
+ * rec as the entry's record: a new one, or (replace) over whatever is there now. A
+ * conflict means a login or another otp-enroll changed it meanwhile: look again.
+ */
+int directory_put(struct ctx *c, const struct otp_record *rec, bool replace)
+{
+	struct otp_txn t = OTP_TXN_INIT;
+	struct otp_record cur;
+	int rc;
+
+	otp_store_exchange(&c->store);
+	for (;;) {
+		rc = otp_txn_begin(&t, &c->store, 0, &cur);
+		otp_record_clear(&cur);
+		if (rc == OTP_E_NOENT) {
+			rc = otp_txn_create(&t, rec);
+			if (rc == OTP_E_EXISTS && replace)
+				rc = OTP_E_CONFLICT; /* one appeared: replace it, read afresh */
+		} else if ((rc == OTP_OK || rc == OTP_E_PARSE) && replace) {
+			rc = otp_txn_write(&t, rec, 0); /* --force also over a damaged record */
+		} else if (rc == OTP_OK) {
+			rc = OTP_E_EXISTS;
+		}
+		if (rc != OTP_E_CONFLICT)
+			break;
+		t.lost = true; /* appeared or changed meanwhile: decide again */
+		otp_txn_end(&t);
+		if (!otp_txn_retry(&t))
+			break;
+	}
+	otp_txn_end(&t);
+	if (rc == OTP_E_EXISTS)
+		say("%s already has a record: %s is already enrolled (--force replaces it)",
+		    c->path, c->user);
+	else if (rc != OTP_OK)
+		say("cannot write %s: %s", c->path, otp_why_text(c->store.why, rc));
+	return rc == OTP_OK ? EXIT_OK : EXIT_FAIL;
+}
+
+int directory_remove(struct ctx *c)
+{
+	struct otp_txn t = OTP_TXN_INIT;
+	struct otp_record cur;
+	int rc;
+
+	otp_store_exchange(&c->store);
+	for (;;) {
+		rc = otp_txn_begin(&t, &c->store, 0, &cur);
+		otp_record_clear(&cur);
+		if (rc == OTP_OK || rc == OTP_E_PARSE)
+			rc = otp_txn_remove(&t);
+		if (rc != OTP_E_CONFLICT)
+			break;
+		otp_txn_end(&t);
+		if (!otp_txn_retry(&t))
+			break;
+	}
+	otp_txn_end(&t);
+	return rc;
+}
