@@ -8,9 +8,11 @@ import hmac
 import os
 import shutil
 import struct
-import subprocess
-import threading
-import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "pylib"))
+from converse import Login, converse  # noqa: E402,F401  (Login: for the tests)
 
 CONVERSE = os.environ.get("PAM_CONVERSE", "")
 TEST_MODULE = os.environ.get("PAM_OTP_TEST_MODULE", "")
@@ -37,36 +39,6 @@ def totp(t):
     mac = hmac.new(key, struct.pack(">Q", t // 30), hashlib.sha1).digest()
     off = mac[-1] & 15
     return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 10**6)
-
-
-class Login:
-    """The transcript of one pam_converse run: (tag, text, monotonic time) per line."""
-
-    def __init__(self):
-        self.lines, self.answered, self.result, self.stderr = [], [], None, ""
-
-    def texts(self, tag):
-        return [text for t, text, _ in self.lines if t == tag]
-
-    @property
-    def prompts(self):
-        return self.texts("PROMPT")
-
-    @property
-    def errors(self):
-        return self.texts("ERROR")
-
-    def seconds_after_answer(self, i):
-        """From writing answer i to the RESULT line."""
-        return self.lines[-1][2] - self.answered[i]
-
-    def timeline(self):
-        """Each line's tag and its time after the first answer, for failure messages."""
-        t0 = self.answered[0] if self.answered else 0
-        return " ".join(f"{t}@{x - t0:.2f}" for t, _, x in self.lines)
-
-    def __repr__(self):
-        return "<Login " + " | ".join(f"{t} {x}" for t, x, _ in self.lines) + ">"
 
 
 class PamUser:
@@ -115,32 +87,4 @@ class PamUser:
         env = {"LD_PRELOAD": NSS_WRAPPER, "NSS_WRAPPER_PASSWD": self.passwd,
                "NSS_WRAPPER_GROUP": self.group, "PAM_OTP_TEST_NOW": str(now),
                "PATH": "/usr/bin:/bin"}
-        proc = subprocess.Popen([CONVERSE, self.confdir, SERVICE, USER], env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        login, answers = Login(), list(answers)
-        try:
-            for raw in proc.stdout:
-                tag, _, text = raw.decode().rstrip("\n").partition(" ")
-                login.lines.append((tag, text, time.monotonic()))
-                if tag == "RESULT":
-                    login.result = text
-                elif tag.startswith("PROMPT") and answers:
-                    a = answers.pop(0)
-                    proc.stdin.write(((a(login) if callable(a) else a) + "\n").encode())
-                    proc.stdin.flush()
-                    login.answered.append(time.monotonic())
-                elif tag.startswith("PROMPT"):
-                    proc.stdin.close()  # more prompts than answers: the conversation fails
-            login.stderr = proc.stderr.read().decode()
-        except BaseException:
-            proc.kill()  # an answer function failed: do not wait for the timeout
-            raise
-        finally:
-            killer.cancel()
-            proc.wait()
-            for pipe in (proc.stdin, proc.stdout, proc.stderr):
-                pipe.close()
-        return login
+        return converse([CONVERSE, self.confdir, SERVICE, USER], env, answers, timeout)
