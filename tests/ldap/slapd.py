@@ -96,7 +96,10 @@ class TestCA:
                   "-addext", "basicConstraints=critical,CA:TRUE",
                   "-addext", "keyUsage=critical,keyCertSign,cRLSign"], cwd=d)
         with open(os.path.join(d, "server.ext"), "w") as f:
-            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+            # libldap checks ldap[s]://localhost against the machine's hostname, not
+            # "localhost" (OpenLDAP tls_*.c): name both, so either URI works.
+            f.write(f"subjectAltName=DNS:localhost,DNS:{socket.gethostname()},IP:127.0.0.1\n"
+                    "basicConstraints=CA:FALSE\n"
                     "keyUsage=critical,digitalSignature,keyEncipherment\n"
                     "extendedKeyUsage=serverAuth\n")
         _run(["openssl", "req", *ec, "-keyout", "server.key", "-out", "server.csr",
@@ -455,6 +458,18 @@ class MirrorPair:
             self.b._populated = True  # b gets them by replication
             self.b.start()
             self._wait_entry(self.b, SERVICE_DN, timeout)
+            # a's syncrepl may still be in its 1 s retry (b was not up when a started): one
+            # change on b seen on a means both directions are connected.
+            probe = secrets.token_hex(8)
+            self.b.modify(f"dn: {SERVICES}\nchangetype: modify\nreplace: description\n"
+                          f"description: probe {probe}\n")
+            deadline = time.monotonic() + timeout
+            while probe.encode() not in self.a.ldap("ldapsearch", "-b", SERVICES, "-s", "base",
+                                                     "description").stdout:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"b -> a replication not up within {timeout} s\n"
+                                       + self.a.log_tail())
+                time.sleep(0.05)
         except BaseException:
             self.kill()
             raise
@@ -508,6 +523,7 @@ def _serve(d):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
     ca = TestCA(os.path.join(d, "ca"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # kill PID: stop slapd cleanly too
     with Slapd(os.path.join(d, "slapd"), ca, anon_search=True) as s:
         s.start()
         for i, uid in enumerate(("alice", "bob")):
