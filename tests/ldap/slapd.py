@@ -37,7 +37,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.normpath(os.path.join(HERE, "..", "..", "conf", "ldap", "pam_otp.schema"))
-SLAPD = shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin") or "/usr/sbin/slapd"
+SLAPD = (os.environ.get("SLAPD")
+         or shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin") or "/usr/sbin/slapd")
 SUFFIX = "dc=example,dc=org"
 PEOPLE = "ou=people," + SUFFIX
 SERVICES = "ou=services," + SUFFIX
