@@ -37,8 +37,9 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.normpath(os.path.join(HERE, "..", "..", "conf", "ldap", "pam_otp.schema"))
-SLAPD = (os.environ.get("SLAPD")
-         or shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin") or "/usr/sbin/slapd")
+SLAPD = (os.environ.get("SLAPD")  # meson passes the one it found
+         or shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin")
+         or "/usr/sbin/slapd")
 SUFFIX = "dc=example,dc=org"
 PEOPLE = "ou=people," + SUFFIX
 SERVICES = "ou=services," + SUFFIX
