@@ -162,7 +162,8 @@ static int txn_begin(struct module_ctx *ctx, struct txn *t, struct otp_record *r
 	if (rc != OTP_OK && t->t.perr.text[0])
 		log_parse_error(ctx, rc, &t->t.perr);
 	else if (rc != OTP_OK)
-		module_log(ctx, LOG_ERR, "%s", otp_why_text(ctx->where.store.why, rc));
+		module_log(ctx, LOG_ERR, "%s%s", ctx->where.ldap ? "directory: " : "",
+			   otp_why_text(ctx->where.store.why, rc));
 	return rc == OTP_OK ? open_secret(ctx, rec, false) : rc;
 }
 

@@ -71,9 +71,10 @@ class Fleet:
     def conf_path(self, host):
         return self.env.path(f"{host}.conf")
 
-    def host(self, name, uri=None, server=None, **opts):
-        """PAM service `name` with its own conf: store=ldap on our server (StartTLS) plus
-        opts (a value None leaves the key out)."""
+    def host(self, name, uri=None, server=None, then=None, **opts):
+        """PAM service `name` (lower case: libpam lowercases service names) with its own
+        conf: store=ldap on our server (StartTLS) plus opts (a value None leaves the key
+        out); then: a line for the stack after pam_otp."""
         s = server or self.server
         conf = {"store": "ldap", "ldap_uri": uri or s.uri_ldap, "ldap_base": s.suffix,
                 "ldap_bind_dn": s.service_dn, "ldap_bind_pw": s.service_pw,
@@ -83,7 +84,8 @@ class Fleet:
                        for k, v in conf.items() if v is not None)
         self.env.write(self.conf_path(name), text, mode=0o600)
         self.env.write(os.path.join(self.confdir, name),
-                       f"auth required {TEST_MODULE} conf={self.conf_path(name)}\n")
+                       f"auth required {TEST_MODULE} conf={self.conf_path(name)}\n"
+                       + (then + "\n" if then else ""))
         return name
 
     def login(self, host, user, answers, now=T0, timeout=30, extra_env=None):
