@@ -40,7 +40,7 @@ int directory_open(struct ctx *c)
 		as.sasl_mech = "GSSAPI";
 	} else if (as_user) {
 		snprintf(prompt, sizeof(prompt), "Directory (LDAP) password for %s: ", c->user);
-		if (prompt_code(prompt, pw, sizeof(pw)) != 0 || !pw[0]) {
+		if (prompt_code(prompt, pw, sizeof(pw)) <= 0) {
 			say("no directory password given");
 			return EXIT_FAIL;
 		}

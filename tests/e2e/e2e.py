@@ -344,5 +344,4 @@ def main(packages, body):
         raise
     finally:
         env.cleanup()
-    checks.summary()
-    log("PASS" if not failed else "FAIL")
+    checks.finish()  # "N passed, N failed"; exit 1 when a check() failed

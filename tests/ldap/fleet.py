@@ -21,7 +21,6 @@ from converse import converse  # noqa: E402
 CONVERSE = os.environ.get("PAM_CONVERSE", "")
 TEST_MODULE = os.environ.get("PAM_OTP_TEST_MODULE", "")
 PLUGIN = os.environ.get("PAM_OTP_LDAP_PLUGIN", "")
-ENROLL = os.environ.get("OTP_ENROLL", "")
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 USERS = [("alice", 3101), ("bob", 3102)]  # in /etc/passwd and in the directory
 PASSWD_ONLY = [("carol", 3103)]           # in /etc/passwd only
