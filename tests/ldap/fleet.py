@@ -9,6 +9,8 @@ import hmac
 import os
 import struct
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
@@ -53,14 +55,15 @@ def fields(data):
 
 
 class Fleet:
-    def __init__(self, env, server=None):
+    def __init__(self, env, server=None, ca=None):
         for name, path in (("PAM_CONVERSE", CONVERSE), ("PAM_OTP_TEST_MODULE", TEST_MODULE),
                            ("PAM_OTP_LDAP_PLUGIN", PLUGIN)):
             require(path and os.path.exists(path), f"{name}={path!r} does not exist")
         self.env = env
-        self.ca = sl.TestCA(env.path("ca"))
+        self.ca = ca or sl.TestCA(env.path("ca"))
         self.server = server or sl.Slapd(env.path("slapd"), self.ca)
-        self.server.start()
+        if not self.server.running():
+            self.server.start()
         env.add_users([(name, uid, None) for name, uid in USERS + PASSWD_ONLY])
         for name, uid in USERS:
             self.server.add_user(name, uid)
@@ -97,3 +100,24 @@ class Fleet:
     def record(self, user, server=None):
         data = (server or self.server).get_record(user)
         return fields(data) if data is not None else None
+
+    def race(self, answers, hosts=("a", "b"), now=T0, user="alice"):
+        """All logins at once, half on each host; their results in order."""
+        start = threading.Barrier(len(answers))
+        results = [None] * len(answers)
+
+        def one(i):
+            def at_prompt(_login):
+                start.wait(timeout=120)
+                return answers[i]
+            results[i] = self.login(hosts[i % len(hosts)], user, [at_prompt], now,
+                                    timeout=180)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(answers))]
+        t = time.monotonic()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        log(f"{len(answers)} logins across {len(hosts)} hosts in {time.monotonic() - t:.2f} s")
+        return [r.result for r in results]

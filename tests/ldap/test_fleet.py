@@ -6,9 +6,6 @@ code, an HOTP counter, a lockout, the SMS limits; and 64 logins at once across b
 neither accept a code twice nor lose an update (compare-and-swap, decided again on conflict).
 """
 import os
-import threading
-import time
-
 import fleet
 from fleet import T0, e2e, log, otp, record, totp
 from checks import check, require
@@ -82,31 +79,10 @@ def sms_limits_shared(f):
     check(f.record("alice").get("sms_last") == str(T0), "the entry holds when it was sent")
 
 
-def race(f, answers, hosts=("a", "b"), now=T0):
-    """All logins at once, half on each host; their results in order."""
-    start = threading.Barrier(len(answers))
-    results = [None] * len(answers)
-
-    def one(i):
-        def at_prompt(_login):
-            start.wait(timeout=120)
-            return answers[i]
-        results[i] = f.login(hosts[i % len(hosts)], "alice", [at_prompt], now, timeout=180)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(answers))]
-    t = time.monotonic()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    log(f"{len(answers)} logins across {len(hosts)} hosts in {time.monotonic() - t:.2f} s")
-    return [r.result for r in results]
-
-
 def parallel_same_code(f):
     log(f"== {WORKERS} logins across A and B with the same code: exactly one succeeds ==")
     f.set_record("alice", record())
-    res = race(f, [totp(T0)] * WORKERS, hosts=("ha", "hb"))
+    res = f.race([totp(T0)] * WORKERS, hosts=("ha", "hb"))
     ok = res.count("PAM_SUCCESS")
     check(ok == 1, f"exactly one login succeeds: {ok} ({sorted(set(res))})")
     check(res.count("PAM_AUTH_ERR") == WORKERS - 1,
@@ -117,7 +93,7 @@ def parallel_same_code(f):
 def parallel_hotp(f):
     log(f"== {WORKERS} distinct HOTP codes across A and B: no update is lost ==")
     f.set_record("alice", record("hotp", counter=0))
-    res = race(f, [otp(i) for i in range(WORKERS)], hosts=("ha", "hb"))
+    res = f.race([otp(i) for i in range(WORKERS)], hosts=("ha", "hb"))
     accepted = [i for i, r in enumerate(res) if r == "PAM_SUCCESS"]
     counter = int(f.record("alice")["counter"])
     log(f"{len(accepted)} accepted, highest {max(accepted, default=-1)}, counter {counter}")
@@ -134,7 +110,7 @@ def parallel_wrong(f):
     log(f"== {WORKERS} wrong codes across A and B: every failure is counted ==")
     f.set_record("alice", record())
     wrong = "000000" if totp(T0) != "000000" else "111111"
-    res = race(f, [wrong] * WORKERS, hosts=("ha", "hb"))
+    res = f.race([wrong] * WORKERS, hosts=("ha", "hb"))
     check(res.count("PAM_AUTH_ERR") == WORKERS, f"all refused: {sorted(set(res))}")
     check(f.record("alice").get("failures") == str(WORKERS),
           f"{WORKERS} failures in the entry: {f.record('alice').get('failures')}")
