@@ -113,6 +113,17 @@ class TestCA:
         self.wrong_ca_file = os.path.join(d, "wrong-ca.pem")
         self.cert = os.path.join(d, "server.pem")
         self.key = os.path.join(d, "server.key")
+        # A client certificate for SASL EXTERNAL over TLS (mapped to the service entry).
+        with open(os.path.join(d, "client.ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=clientAuth\n")
+        _run(["openssl", "req", *ec, "-keyout", "client.key", "-out", "client.csr",
+              "-subj", "/CN=pam_otp client"], cwd=d)
+        _run(["openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey",
+              "ca.key", "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+              "-extfile", "client.ext", "-out", "client.pem"], cwd=d)
+        self.client_cert = os.path.join(d, "client.pem")
+        self.client_key = os.path.join(d, "client.key")
 
 
 def ldif_value(attr, data):
@@ -222,6 +233,11 @@ class Slapd:
               f"TLSCACertificateFile {self.ca.ca_file}",
               f"TLSCertificateFile {self.ca.cert}",
               f"TLSCertificateKeyFile {self.ca.key}",
+              # SASL EXTERNAL: root over ldapi://, or the client certificate, is the service.
+              "TLSVerifyClient try",
+              'authz-regexp "^gidNumber=0[+]uidNumber=0,cn=peercred,cn=external,cn=auth$" '
+              f'"{SERVICE_DN}"',
+              f'authz-regexp "^cn=pam_otp client$" "{SERVICE_DN}"',
               "",
               "database mdb",
               f"suffix {SUFFIX}",

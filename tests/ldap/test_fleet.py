@@ -79,6 +79,23 @@ def sms_limits_shared(f):
     check(f.record("alice").get("sms_last") == str(T0), "the entry holds when it was sent")
 
 
+def other_binds(f):
+    log("== SASL EXTERNAL: root over ldapi://, and a TLS client certificate ==")
+    f.set_record("alice", record())
+    f.host("ldapi", uri=f.server.uri_ldapi, ldap_bind_dn=None, ldap_bind_pw=None)
+    f.host("cert", ldap_bind_dn=None, ldap_bind_pw=None, ldap_cert_file=f.ca.client_cert,
+           ldap_key_file=f.ca.client_key)
+    f.host("nocert", ldap_bind_dn=None, ldap_bind_pw=None)
+    for i, h in enumerate(("ldapi", "cert")):
+        t = T0 + 30 * (i + 40)
+        r = f.login(h, "alice", [totp(t)], t)
+        check(r.result == "PAM_SUCCESS", f"{h}: bound as the service, code accepted: {r.result}")
+    m = f.env.log_mark()
+    r = f.login("nocert", "alice", [totp(T0)], T0)
+    check(r.result == "PAM_AUTHINFO_UNAVAIL" and f.env.wait_log(m, r"directory: .*bind"),
+          f"EXTERNAL over TLS without a certificate is refused at the bind: {r.result}")
+
+
 def parallel_same_code(f):
     log(f"== {WORKERS} logins across A and B with the same code: exactly one succeeds ==")
     f.set_record("alice", record())
@@ -124,7 +141,7 @@ def main(env):
     for h in ("ha", "hb"):
         f.host(h, max_failures=0, hotp_window=WORKERS, ldap_timeout=30)
     for test in (used_code_refused_on_the_other_host, hotp_counter_shared, lockout_shared,
-                 sms_limits_shared, parallel_same_code, parallel_hotp, parallel_wrong):
+                 sms_limits_shared, other_binds, parallel_same_code, parallel_hotp, parallel_wrong):
         test(f)
 
 
