@@ -44,10 +44,26 @@ static const struct otp_ldap_api *load(const char *path, struct otp_why *why)
 	return api;
 }
 
+/* The record read through the plugin, in memory of this side (freed by otp_secret_free). */
+static int read_copy(struct otp_store *st, char **text, size_t *len)
+{
+	const struct otp_ldap_api *api = st->ldap->api;
+	char *theirs = NULL;
+	int rc = api->read(st->ldap->l, &theirs, len, st->why);
+
+	*text = NULL;
+	if (rc == OTP_OK && !(*text = otp_secret_alloc(*len + 1)))
+		rc = OTP_E_NOMEM;
+	if (rc == OTP_OK)
+		memcpy(*text, theirs, *len);
+	api->free_text(theirs, *len);
+	return rc;
+}
+
 static int ldap_begin(struct otp_store *st, struct otp_txn *t, unsigned timeout_ms)
 {
 	(void)timeout_ms; /* no lock: the directory's deadline bounds the exchange */
-	return st->ldap->api->read(st->ldap->l, &t->text, &t->len, st->why);
+	return read_copy(st, &t->text, &t->len);
 }
 
 static int ldap_write(struct otp_store *st, struct otp_txn *t, const char *text, size_t len,
@@ -105,8 +121,9 @@ int otp_store_ldap_open(struct otp_store *st, const struct otp_cfg *cfg, const c
 	int rc;
 
 	*st = (struct otp_store){ 0 };
-	if (!cfg->ldap_uri)
-		return otp_why_set(why, OTP_E_DIRECTORY, "store=ldap needs ldap_uri");
+	/* No fallback to ldap.conf's URI or BASE: what the module trusts is in its own conf. */
+	if (!cfg->ldap_uri || !cfg->ldap_base)
+		return otp_why_set(why, OTP_E_DIRECTORY, "store=ldap needs ldap_uri and ldap_base");
 	if (!(ls = calloc(1, sizeof(*ls))))
 		return OTP_E_NOMEM;
 	settings(&ls->s, cfg, as);
@@ -129,7 +146,7 @@ const char *otp_store_ldap_dn(const struct otp_store *st)
 
 int otp_store_ldap_read(struct otp_store *st, char **text, size_t *len)
 {
-	return st->ldap->api->read(st->ldap->l, text, len, st->why);
+	return read_copy(st, text, len);
 }
 
 void otp_store_ldap_close(struct otp_store *st)

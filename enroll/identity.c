@@ -68,8 +68,9 @@ static int load_conf_file(struct ctx *c)
 	if (!c->o->conf && access(conf, R_OK) != 0 && errno == EACCES) {
 		if (!c->o->quiet)
 			fprintf(stderr, "otp-enroll: note: %s is readable by root only (it holds "
-				"provider credentials); using the defaults (file ~/.otp, issuer = "
-				"host name)\n", conf);
+				"credentials); using %s\n", conf, c->o->nsettings ?
+				"the settings given as options, and defaults for the rest" :
+				"the defaults (file ~/.otp, issuer = host name)");
 		return EXIT_OK;
 	}
 	rc = otp_cfg_load(&c->cfg, conf, &log);

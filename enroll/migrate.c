@@ -83,11 +83,17 @@ static const char *move_one(struct ctx *f, const struct ctx *root, const struct 
 	struct otp_record rec, cur;
 	struct otp_why why = { 0 };
 	static char msg[4400];
-	const char *what = NULL;
+	const char *what = NULL, *reason = NULL;
 	char dest[4200];
 	int rc;
 
 	rc = otp_txn_begin(&ft, &f->store, f->cfg.lock_timeout, &rec);
+	if (rc == OTP_E_PARSE && strstr(ft.perr.text, "moved to the directory")) {
+		m->present++; /* an earlier run (or another host on the same home) moved it */
+		otp_txn_end(&ft);
+		otp_record_clear(&rec);
+		return "moved already: the file is the note an earlier run left";
+	}
 	if (rc == OTP_OK)
 		rc = otp_store_ldap_open(&dir, &root->cfg, f->user, NULL, &why);
 	if (rc == OTP_OK) {
@@ -97,22 +103,30 @@ static const char *move_one(struct ctx *f, const struct ctx *root, const struct 
 		if (rc == OTP_OK || rc == OTP_E_PARSE) {
 			m->present++;
 			what = "the directory already has a record for this user: left as it is";
-		} else if (rc == OTP_E_NOENT && dry) {
+		} else if (rc != OTP_E_NOENT) {
+			/* the directory failed: said below */
+		} else if ((rc = reseal(f, k, &rec, dest, &reason)) != OTP_OK) {
+			/* said below; a dry run finds it too */
+		} else if (dry) {
 			m->moved++;
 			what = "would be moved";
-		} else if (rc == OTP_E_NOENT && (rc = reseal(f, k, &rec, dest, &what)) == OTP_OK &&
-			   (rc = otp_txn_create(&dt, &rec)) == OTP_OK) {
-			rc = leave_note(&ft, dest);
-			m->moved++;
-			snprintf(msg, sizeof(msg), "moved to %s%s", dest, rc == OTP_OK ? "" :
-				 " (but the file could not be replaced by the note: remove it)");
+		} else if ((rc = otp_txn_create(&dt, &rec)) == OTP_OK) {
+			/* Until the note replaces it, a host on files would go on with its own
+			 * state: that is a failure to report, not a move. */
+			if ((rc = leave_note(&ft, dest)) == OTP_OK)
+				m->moved++;
+			snprintf(msg, sizeof(msg), "%s %s%s", rc == OTP_OK ? "moved to" :
+				 "copied to", dest, rc == OTP_OK ? "" : ", but the file could not be "
+				 "replaced by the note: remove it by hand");
 			what = msg;
+			if (rc != OTP_OK)
+				m->failed++;
 		}
 		otp_txn_end(&dt);
 	}
 	if (!what) {
 		m->failed++;
-		snprintf(msg, sizeof(msg), "not moved: %s", why.text[0] ? why.text :
+		snprintf(msg, sizeof(msg), "not moved: %s", reason ? reason : why.text[0] ? why.text :
 			 ft.perr.text[0] ? ft.perr.text : dir.why ? otp_why_text(dir.why, rc) :
 			 otp_why_text(f->store.why, rc));
 		what = msg;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The search filter for one user: the template with %u replaced by the RFC 4515-escaped name. */
 #include "ldap_int.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,23 +22,24 @@ static size_t escaped_len(const char *user)
 	return n;
 }
 
-char *ldapf_filter(const char *tmpl, const char *user)
+int ldapf_filter(const char *tmpl, const char *user, char **result)
 {
 	size_t ulen = escaped_len(user), cap = 1, n = 0;
 	char *out;
 
+	*result = NULL;
 	for (const char *p = tmpl; *p; p++) {
 		if (p[0] == '%' && p[1] == 'u')
 			cap += ulen, p++;
 		else if (p[0] == '%' && p[1] == '%')
 			cap += 1, p++;
 		else if (p[0] == '%')
-			return NULL; /* an unknown escape: a template error, not a guess */
+			return OTP_E_INVAL; /* an unknown escape: a template error, not a guess */
 		else
 			cap += 1;
 	}
 	if (!(out = malloc(cap)))
-		return NULL;
+		return OTP_E_NOMEM;
 	for (const char *p = tmpl; *p; p++) {
 		if (p[0] == '%' && p[1] == 'u') {
 			for (const unsigned char *u = (const unsigned char *)user; *u; u++)
@@ -52,5 +54,6 @@ char *ldapf_filter(const char *tmpl, const char *user)
 		}
 	}
 	out[n] = '\0';
-	return out;
+	*result = out;
+	return OTP_OK;
 }

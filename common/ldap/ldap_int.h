@@ -43,7 +43,8 @@ struct sigpipe_guard {
 void sigpipe_block(struct sigpipe_guard *g);
 void sigpipe_restore(struct sigpipe_guard *g);
 
-/* RFC 4515 filter for user from the template (%u, %%); NULL on a bad template or no memory. */
-char *ldapf_filter(const char *tmpl, const char *user);
+/* RFC 4515 filter for user from the template (%u, %%) in *out: OTP_OK, OTP_E_INVAL (another
+ * % escape in the template) or OTP_E_NOMEM. */
+int ldapf_filter(const char *tmpl, const char *user, char **out);
 
 #endif

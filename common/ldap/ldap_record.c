@@ -55,14 +55,16 @@ static int take_value(struct otp_ldap *l, LDAPMessage *e, char **text, size_t *l
 static int find_entry(struct otp_ldap *l, struct otp_why *why)
 {
 	const struct otp_ldap_settings *s = l->s;
-	char *attrs[] = { (char *)s->attr, NULL }, *filter = ldapf_filter(s->filter, l->user);
+	char *attrs[] = { (char *)s->attr, NULL }, *filter = NULL;
 	LDAPMessage *res = NULL, *e;
 	struct timeval tv;
-	int lrc, n, rc;
+	int lrc, n, rc = ldapf_filter(s->filter, l->user, &filter);
 
-	if (!filter)
+	if (rc == OTP_E_INVAL)
 		return otp_why_set(why, OTP_E_DIRECTORY, "ldap_filter: only %%u and %%%% may follow "
 				   "a %%");
+	if (rc != OTP_OK)
+		return rc;
 	if (!ldapc_remaining(l, &tv)) {
 		free(filter);
 		return otp_why_set(why, OTP_E_DIRECTORY, "%s: search: no answer within "

@@ -98,7 +98,10 @@ apt-get install -y -qq --no-install-recommends "$deb" >"$tmp/install.log" 2>&1 |
 dpkg -L $pkg | grep -vx '/\.' | sort >"$tmp/installed" || fail "dpkg -L $pkg fails after the install"
 sort -u "$tmp/paths" | comm -13 "$tmp/installed" - | grep . && fail "paths of the .deb that dpkg -L does not list"
 echo "installed: $(grep -vxFf "$tmp/existing-before" "$tmp/installed" | wc -l) new paths, e.g.:"
-grep -E '/(pam_otp\.so|otp-enroll|pam_otp_sms)$' "$tmp/installed" | sed 's/^/  /'
+grep -E '/(pam_otp\.so|otp-enroll|pam_otp_sms|pam_otp_ldap\.so)$' "$tmp/installed" | sed 's/^/  /'
+# The directory store is part of the package, where the module looks for it.
+grep -qE '^/usr/lib/[^/]+/pam_otp/pam_otp_ldap\.so$' "$tmp/installed" ||
+	fail "the package does not ship pam_otp_ldap.so in <libdir>/pam_otp/"
 
 step "autopkgtest (null runner) against the installed package"
 # --no-built-binaries: test what apt just installed, do not build the tree again.

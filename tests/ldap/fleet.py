@@ -101,6 +101,15 @@ class Fleet:
         data = (server or self.server).get_record(user)
         return fields(data) if data is not None else None
 
+    def check_logs_clean(self):
+        """No bind password, secret or record line in anything the module logged."""
+        from checks import check
+        lines = [l for l in self.env.log_since(0) if "pam_otp" in l]
+        bad = [l for l in lines if self.server.service_pw in l or SECRET in l
+               or "version 1" in l or "last_step" in l]
+        check(lines and not bad, f"{len(lines)} module log lines, none with the bind "
+              f"password or record content: {bad[:2]}")
+
     def race(self, answers, hosts=("a", "b"), now=T0, user="alice"):
         """All logins at once, half on each host; their results in order."""
         start = threading.Barrier(len(answers))

@@ -154,6 +154,9 @@ def migrate_flow(f):
           == before["bob"], "bob's file and entry are untouched")
     note = open(os.path.join(f.env.home("alice"), ".otp")).read()
     check("version moved" in note and "uid=alice" in note, "alice's file says where it went")
+    rc, out = run([ENROLL, f"--conf={f.conf_path('mig')}", "--migrate=ldap"])
+    check(rc == 0 and "moved already" in out and "1 moved" not in out,
+          f"a second run finds the note and moves nothing: {out.strip()}")
     r = f.login("mig", "alice", [fleet.totp(T0, alice_secret)], T0)
     check(r.result == "PAM_SUCCESS", f"alice logs in from the directory (re-sealed to the "
           f"entry): {r.result}")

@@ -199,6 +199,7 @@ def main(env):
     for test in (injection, wrong_ca, silent_server, down_and_failover, bad_binds, entries,
                  libldap_only_for_ldap, killed_mid_login):
         test(f)
+    f.check_logs_clean()
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ def main(env):
     for test in (used_code_refused_on_the_other_host, hotp_counter_shared, lockout_shared,
                  sms_limits_shared, other_binds, parallel_same_code, parallel_hotp, parallel_wrong):
         test(f)
+    f.check_logs_clean()
 
 
 if __name__ == "__main__":
