@@ -25,6 +25,8 @@ struct login {
 	const char *rhost;      /* "" when none */
 	const struct passwd *pw;
 	char user_safe[64];     /* the user as it may appear in a log line */
+	char grace_scope[320];  /* what a grace period is for: the service, and with a record
+				 * shared by many hosts (store=ldap) this host too */
 	char rhost_safe[64];
 };
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
@@ -136,7 +137,14 @@ static int identify_user(struct module_ctx *ctx)
 		snprintf(ctx->login.user_safe, sizeof(ctx->login.user_safe), "%.29s as %.29s", typed, canon);
 		ctx->login.user = ctx->login.pw->pw_name;
 	}
+	snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%s", ctx->login.service);
 	if (ctx->cfg.store == OTP_STORE_LDAP) {
+		char host[256] = "";
+
+		/* A grace period opened here is for this host, not for every host of the fleet. */
+		gethostname(host, sizeof(host) - 1);
+		snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%.63s@%.255s",
+			 ctx->login.service, host);
 		/* The record is in the user's directory entry; its DN is known after the search. */
 		ctx->where.ldap = true;
 		snprintf(ctx->where.path, sizeof(ctx->where.path), "ldap entry of this user");
@@ -327,7 +335,7 @@ static int before_prompt(struct module_ctx *ctx, struct otp_record *rec, bool *g
 	if ((out.wait = otp_lockout_remaining(rec, module_now())) > 0)
 		return report(ctx, OTP_E_LOCKED, &out, rec);
 	if (otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->login.rhost) &&
-	    otp_grace_valid(rec, ctx->login.user, ctx->login.service, ctx->login.rhost,
+	    otp_grace_valid(rec, ctx->login.user, ctx->login.grace_scope, ctx->login.rhost,
 			    module_now(), ctx->cfg.grace_period)) {
 		module_log(ctx, LOG_INFO, "accepted: grace period for this host");
 		return PAM_SUCCESS;

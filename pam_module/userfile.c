@@ -237,7 +237,7 @@ static int check_once(struct module_ctx *ctx, struct txn *t, const char *answer,
 	/* A good code opens a grace period for this service and host, if enabled. */
 	if (rc == OTP_OK && after->secret_len > 0 &&
 	    otp_grace_applies(ctx->cfg.grace_period, ctx->cfg.grace_local, ctx->login.rhost) &&
-	    otp_grace_record(after, ctx->login.user, ctx->login.service, ctx->login.rhost, now,
+	    otp_grace_record(after, ctx->login.user, ctx->login.grace_scope, ctx->login.rhost, now,
 			     ctx->cfg.grace_period) != OTP_OK)
 		module_log(ctx, LOG_WARNING, "cannot record the grace period");
 	if (rc != OTP_OK && rc != OTP_E_WRONG && rc != OTP_E_REPLAY && rc != OTP_E_RESYNC &&

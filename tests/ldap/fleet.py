@@ -90,9 +90,15 @@ class Fleet:
                        + (then + "\n" if then else ""))
         return name
 
-    def login(self, host, user, answers, now=T0, timeout=30, extra_env=None):
+    def login(self, host, user, answers, now=T0, timeout=30, extra_env=None, hostname=None):
+        """One login through service `host`; hostname: run it in a UTS namespace of its own
+        with that host name (two machines of a fleet with the same PAM service)."""
         env = {"PAM_OTP_TEST_NOW": str(now), "PATH": "/usr/bin:/bin", **(extra_env or {})}
-        return converse([CONVERSE, self.confdir, host, user], env, answers, timeout)
+        argv = [CONVERSE, self.confdir, host, user]
+        if hostname:
+            argv = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname,
+                    *argv]
+        return converse(argv, env, answers, timeout)
 
     def set_record(self, user, data, server=None):
         (server or self.server).set_record(user, data)

@@ -79,6 +79,20 @@ def sms_limits_shared(f):
     check(f.record("alice").get("sms_last") == str(T0), "the entry holds when it was sent")
 
 
+def grace_per_host(f):
+    log("== a grace period opened on host-a is for host-a only (same service on both) ==")
+    f.set_record("alice", record())
+    f.host("grace", grace_period=600, grace_local="yes")
+    t = T0 + 30 * 60
+    r = f.login("grace", "alice", [totp(t)], t, hostname="host-a")
+    check(r.result == "PAM_SUCCESS", f"host-a: code accepted: {r.result}")
+    r = f.login("grace", "alice", [], t + 5, hostname="host-a")
+    check(r.result == "PAM_SUCCESS" and not r.prompts, f"host-a again: in its grace period, "
+          f"not asked: {r}")
+    r = f.login("grace", "alice", [], t + 5, hostname="host-b")
+    check(r.prompts and r.result != "PAM_SUCCESS", f"host-b: asked for a code all the same: {r}")
+
+
 def other_binds(f):
     log("== SASL EXTERNAL: root over ldapi://, and a TLS client certificate ==")
     f.set_record("alice", record())
@@ -141,7 +155,7 @@ def main(env):
     for h in ("ha", "hb"):
         f.host(h, max_failures=0, hotp_window=WORKERS, ldap_timeout=30)
     for test in (used_code_refused_on_the_other_host, hotp_counter_shared, lockout_shared,
-                 sms_limits_shared, other_binds, parallel_same_code, parallel_hotp, parallel_wrong):
+                 sms_limits_shared, grace_per_host, other_binds, parallel_same_code, parallel_hotp, parallel_wrong):
         test(f)
     f.check_logs_clean()
 
