@@ -4,8 +4,9 @@
 # ("skipped: STEP: TEST", one a line) and then "N passed, N failed, N skipped":
 #   asan      gcc, -Db_sanitize=address,undefined: the unit, pam and fuzz
 #             (corpus replay) suites; any ASan/UBSan report or leak fails the test.
-#   valgrind  plain gcc build: the pam suite (libpam loading pam_otp.so) under memcheck;
-#             memory errors or definitely lost bytes in any process fail the test.
+#   valgrind  plain gcc build: the pam suite (libpam loading pam_otp.so) and the directory
+#             store's logins (tests/ldap: failures, fleet) under memcheck; memory errors or
+#             definitely lost bytes in any process fail the test.
 #   fuzz      clang -Dfuzzing=true with ASan+UBSan: every libFuzzer target (the parsers, and
 #             fuzz_auth: pam_sm_authenticate itself, tests/fuzz/fuzz_auth.c) for FUZZ_SECONDS
 #             (two at a time); a crash or failed property fails it and leaves the input in
@@ -40,7 +41,7 @@ asan_env=(
 
 # One log per process (forked workers too); tests/sanitize_report.py reads them.
 valgrind_cmd="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
-valgrind_cmd+=" --track-fds=no"
+valgrind_cmd+=" --track-fds=no --suppressions=$PWD/tests/valgrind-libldap.supp"
 # Under memcheck, brute_force (10,000 logins down one path that test_module also takes)
 # would take minutes; the remaining cases keep every module path.
 valgrind_skip=brute_force
@@ -96,7 +97,8 @@ run_valgrind() {
 	say "valgrind: plain gcc build in $b, pam suite under memcheck"
 	command -v valgrind >/dev/null || { fail_step "valgrind: not installed"; return; }
 	rm -rf "$b"
-	if ! CC=gcc meson setup "$b" -Dtests=true -Dsms=enabled -Dwerror=true >"$b.setup.log" 2>&1; then
+	if ! CC=gcc meson setup "$b" -Dtests=true -Dsms=enabled -Dldap=enabled -Dwerror=true \
+		>"$b.setup.log" 2>&1; then
 		cat "$b.setup.log"; fail_step "valgrind: meson setup"; return
 	fi
 	rm -f "$b.setup.log"
@@ -125,6 +127,24 @@ run_valgrind() {
 	# meson names the log after the wrapper too: valgrind-memcheck-wrap.sh.json.
 	local logs=("$b"/meson-logs/valgrind*.json)
 	count_tests valgrind "${logs[0]}" --valgrind "$mc" --timing "$valgrind_timing"
+	run_valgrind_ldap "$b"
+}
+
+# The directory store (pam_otp_ldap.so, libldap, GnuTLS) under memcheck: the fleet tests'
+# logins through pam_converse, against the real slapd; every process of a test logs to a
+# directory of that test's own. Fewer racing logins, and time limits with slack for memcheck.
+run_valgrind_ldap() {
+	local b=$1 t name mcl
+	for t in "ldap failures" "ldap fleet"; do
+		name=valgrind-${t// /-}
+		mcl=$(mktemp -d /tmp/pam_otp_memcheck.XXXXXX) && chmod 1777 "$mcl" ||
+			{ fail_step "valgrind: mktemp"; return; }
+		PAM_CONVERSE_WRAPPER="$valgrind_cmd --log-file=$mcl/%p.log" FLEET_WORKERS=8 \
+			FLEET_TIME_SLACK=15 meson test -C "$b" --no-rebuild --logbase "$name" \
+			--timeout-multiplier 5 "$t" >/dev/null
+		rm -rf "$b/$name" && mv "$mcl" "$b/$name"
+		count_tests valgrind "$b/meson-logs/$name.json" --valgrind-all "$b/$name"
+	done
 }
 
 run_fuzz() {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Summarise one step of tests/sanitize.sh from a meson test log (JSON lines).
 
-    sanitize_report.py LABEL TESTLOG.json [--fuzz] [--valgrind LOGDIR [--timing CASES]]
+    sanitize_report.py LABEL TESTLOG.json [--fuzz] [--valgrind[-all] LOGDIR [--timing CASES]]
 
 Prints one line per test, "LABEL: <test> <verdict> [detail]", a line "SKIPPED LABEL: <test>"
 for each test meson reports as skipped (exit 77), then "COUNT <passed> <failed> <skipped>".
@@ -14,6 +14,8 @@ for each test meson reports as skipped (exit 77), then "COUNT <passed> <failed> 
               --timing (comma-separated; they assert wall-clock bounds that a run 20-50
               times slower breaks) may fail, shown as a note; tests/run runs them natively
               and under ASan.
+  --valgrind-all  the same, for a log of one test whose every memcheck log in LOGDIR is its
+              own (the python tests that run pam_converse under memcheck themselves).
 """
 import glob
 import json
@@ -86,7 +88,9 @@ def failed_cases(r):
 def main():
     label, path = sys.argv[1], sys.argv[2]
     fuzz = "--fuzz" in sys.argv
-    vg_dir = sys.argv[sys.argv.index("--valgrind") + 1] if "--valgrind" in sys.argv else None
+    vg_all = "--valgrind-all" in sys.argv
+    vg_opt = "--valgrind-all" if vg_all else "--valgrind"
+    vg_dir = sys.argv[sys.argv.index(vg_opt) + 1] if vg_opt in sys.argv else None
     timing = set(sys.argv[sys.argv.index("--timing") + 1].split(",")) \
         if "--timing" in sys.argv else set()
     logs = memcheck_logs(vg_dir) if vg_dir else {}
@@ -104,7 +108,8 @@ def main():
         if fuzz:
             detail = fuzz_detail(r)
         elif vg_dir:
-            procs = logs.get(tested_command(r), [])
+            procs = [p for ps in logs.values() for p in ps] if vg_all else \
+                logs.get(tested_command(r), [])
             bad = [p for p in procs if p[1] != 0 or p[2] > 0]
             if not procs:
                 ok, detail = False, "no memcheck log found"

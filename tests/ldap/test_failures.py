@@ -15,6 +15,7 @@ from fleet import T0, e2e, log, record, totp
 from checks import check, require
 
 PROBE = os.environ.get("LDAP_PROBE", "")
+SLACK = float(os.environ.get("FLEET_TIME_SLACK", "0"))  # memcheck is slow to start
 UNAVAIL = "PAM_AUTHINFO_UNAVAIL"
 
 
@@ -28,7 +29,7 @@ def expect_unavail(f, host, what, pattern, limit, user="alice"):
     m = f.env.log_mark()
     r, secs = timed(f, host, user)
     check(r.result == UNAVAIL, f"{what}: {r.result} in {secs:.2f} s")
-    check(secs <= limit, f"{what}: over within {limit} s ({secs:.2f} s)")
+    check(secs <= limit + SLACK, f"{what}: over within {limit + SLACK} s ({secs:.2f} s)")
     line = f.env.wait_log(m, pattern)
     check(line, f"{what}: the log says /{pattern}/: {line}")
     return r
@@ -44,7 +45,7 @@ def killed_mid_login(f):
         return totp(T0)
     r = f.login("a", "alice", [kill_then_answer], T0)
     check(r.result == UNAVAIL, f"fails closed: {r.result}")
-    check(r.seconds_after_answer(0) <= 3 + 1, f"within ldap_timeout + 1 s after the answer "
+    check(r.seconds_after_answer(0) <= 3 + 1 + SLACK, "within ldap_timeout + 1 s after the answer "
           f"({r.seconds_after_answer(0):.2f} s)")
     check(f.env.wait_log(m, r"directory: .*Can't contact LDAP server"), "logged: cannot contact")
     f.server.restart()

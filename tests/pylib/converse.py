@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """One PAM login through tests/common/pam_converse (libpam only), its prompts answered as
 they come: the transcript is a Login. Used by the SMS and the directory (LDAP) tests."""
+import os
+import shlex
 import subprocess
 import threading
 import time
+
+# tests/sanitize.sh runs pam_converse (and so the module) under memcheck with this prefix.
+WRAPPER = shlex.split(os.environ.get("PAM_CONVERSE_WRAPPER", ""))
 
 
 class Login:
@@ -41,7 +46,7 @@ def converse(argv, env, answers, timeout=30):
     """Run pam_converse (argv: the program, its confdir, service and user) with env. answers:
     one per prompt, each a string or a function of the Login so far (called when its prompt
     arrives); more prompts than answers fail the conversation. Killed after timeout s."""
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(WRAPPER + list(argv), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     killer = threading.Timer(timeout, proc.kill)
     killer.start()
