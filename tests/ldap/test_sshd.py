@@ -6,9 +6,12 @@ store=ldap on the fixture slapd (StartTLS, service bind, ldap_ca_file, ldap_plug
 
 Two hosts: sshd "A" (PAM service sshd) and sshd "B" (a second sshd on another port, PAM
 service sshd-b, a conf of its own) share one directory. A code accepted on A moves the
-entry's last_step and is refused on B; with the directory down a login is refused within
-ldap_timeout (+ margin) and the log says "directory:"; after the restart logins work again.
-The sshd helpers are tests/e2e/test_sshd.py's (Sshd, login, answers, expect).
+entry's last_step and is refused on B; with the directory stopped (connection refused) or
+frozen (SIGSTOP: connects, never answers) a login is refused without a prompt, the module
+giving up within ldap_timeout (+ margin), and the log says "directory:"; after the restart
+logins work again. Not covered: nullok through sshd (tests/e2e/test_sshd.py has no such
+case to follow). The sshd helpers are tests/e2e/test_sshd.py's (Sshd, login, answers,
+expect); B's PAM service lives in a tmpfs copy of /etc/pam.d (this namespace only).
 """
 import importlib.util
 import os
