@@ -25,14 +25,24 @@ SSHD = "/usr/sbin/sshd"
 class Sshd:
     """sshd -D -e on 127.0.0.1 and a free port; the PAM service "sshd" stacks pam_otp.so
     with module_args; overrides go before the Include of the shipped drop-in (sshd keeps
-    the first value it reads for each keyword)."""
+    the first value it reads for each keyword). Another service name (a second "host" next
+    to the first one) runs sshd through a symlink of that name: OpenSSH 9.2 takes its PAM
+    service name from its program name."""
 
-    def __init__(self, env, module_args=(), overrides=()):
+    def __init__(self, env, module_args=(), overrides=(), service="sshd"):
         self.env, self.module_args, self.overrides = env, list(module_args), list(overrides)
+        self.service = service
 
     def __enter__(self):
         env = self.env
-        env.pam_service("sshd", tools.stack_from_host("sshd", "pam.d/sshd", self.module_args))
+        env.pam_service(self.service,
+                        tools.stack_from_host("sshd", "pam.d/sshd", self.module_args))
+        argv0 = SSHD
+        if self.service != "sshd":
+            argv0 = env.path("bin", self.service)  # absolute: sshd re-executes itself
+            if not os.path.lexists(argv0):
+                os.makedirs(os.path.dirname(argv0), exist_ok=True)
+                os.symlink(SSHD, argv0)
         for attempt in range(5):
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
@@ -41,18 +51,18 @@ class Sshd:
                 "# test overrides (first value wins)", *self.overrides,
                 f"Include {e2e.SRC}/conf/sshd_config.d/pam_otp.conf",
                 f"Port {self.port}", "ListenAddress 127.0.0.1",
-                f"HostKey {env.path('hostkey')}", f"PidFile {env.path('sshd.pid')}",
+                f"HostKey {env.path('hostkey')}", f"PidFile {env.path(f'sshd-{self.port}.pid')}",
                 f"AuthorizedKeysFile {env.path('ak')}/%u", "StrictModes no",
                 "PasswordAuthentication no", "PubkeyAuthentication yes",
                 "PermitRootLogin no", "UseDNS no", "LogLevel VERBOSE", "MaxAuthTries 10",
                 "MaxStartups 50", ""])
-            self.cfg = env.write("sshd_config", cfg)
+            self.cfg = env.write(f"sshd_config-{self.port}", cfg)
             self.log = env.path(f"sshd-{self.port}.log")
             t = e2e.run([SSHD, "-T", "-f", self.cfg])
             require(t.returncode == 0, f"sshd -T: {t.stderr}")
             self.effective = {k: v for k, _, v in
                               (l.partition(" ") for l in t.stdout.splitlines())}
-            self.proc = env.spawn([SSHD, "-D", "-e", "-f", self.cfg],
+            self.proc = env.spawn([argv0, "-D", "-e", "-f", self.cfg],
                                   stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
             end = time.time() + 15
             while time.time() < end and self.proc.poll() is None:
@@ -83,10 +93,10 @@ class Sshd:
         self.stop()
 
 
-def login(server, answer, key=None, command="id -un"):
-    """Log in with paramiko: optionally the public key first, then keyboard-interactive
-    where answer(prompt_text, echo) gives the answer to each prompt. Returns a dict:
-    ok, output, prompts (text, echo), after_key (methods left after the key)."""
+def login(server, answer, key=None, command="id -un", user=USER):
+    """Log in as user with paramiko: optionally the public key first, then
+    keyboard-interactive where answer(prompt_text, echo) gives the answer to each prompt.
+    Returns a dict: ok, output, prompts (text, echo), after_key (methods left after the key)."""
     import paramiko
     res = {"ok": False, "output": None, "prompts": [], "after_key": None, "error": None}
 
@@ -109,10 +119,10 @@ def login(server, answer, key=None, command="id -un"):
         require(f"{hk.get_name()} {hk.get_base64()}" == server.env.hostkey_pub,
               "the server's host key is not the one we generated")
         if key is not None:
-            res["after_key"] = t.auth_publickey(USER, key)
+            res["after_key"] = t.auth_publickey(user, key)
             require(not t.is_authenticated(), "the public key alone logged in")
         try:
-            t.auth_interactive(USER, handler)
+            t.auth_interactive(user, handler)
         except paramiko.AuthenticationException as e:
             res["error"] = f"{type(e).__name__}: {e}"
         if t.is_authenticated():
@@ -144,14 +154,14 @@ def answers(*seq):
     return answer
 
 
-def expect(env, what, res, ok, log_pattern=None, mark=None):
+def expect(env, what, res, ok, log_pattern=None, mark=None, user=USER):
     log(f"{what}: ok={res['ok']} output={res['output']!r} prompts={res['prompts']}"
         f"{' after_key=' + str(res['after_key']) if res['after_key'] is not None else ''}"
         f"{' (' + res['error'] + ')' if res['error'] else ''}")
     if ok:
         require(res["ok"], f"{what}: login refused")
-        require(res["output"] == USER and res["status"] == 0,
-              f"{what}: the command printed {res['output']!r}, not {USER!r}")
+        require(res["output"] == user and res["status"] == 0,
+              f"{what}: the command printed {res['output']!r}, not {user!r}")
     else:
         require(not res["ok"], f"{what}: login ACCEPTED but must be refused")
     if log_pattern:
