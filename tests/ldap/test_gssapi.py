@@ -105,6 +105,9 @@ def main(env):
     check("mech=GSSAPI" not in log_since(server.log, slog), "no GSSAPI bind succeeded")
     check(re.search(r"No Kerberos credentials available", out),
           "the message says there is no Kerberos ticket")
+    check(f"ticket cache {ccache}" in out and "run kinit" in out
+          and "unset KRB5CCNAME" in out,
+          "and names the cache and what to do (kinit, or unset KRB5CCNAME)")
 
     log("== her ticket expired, KRB5CCNAME still set ==")
     k.kinit("alice", ALICE_KRB_PW, ccache, uid=uid, lifetime="2s")
@@ -114,6 +117,7 @@ def main(env):
     check(rc == 1 and f.server.get_record("alice") is None,
           "fails (exit 1) and writes nothing")
     check(re.search(r"expired", out, re.I), "the message says the ticket has expired")
+    check("run kinit" in out, "and to run kinit")
 
     log("== a fresh ticket works again ==")
     k.kinit("alice", ALICE_KRB_PW, ccache, uid=uid)
