@@ -15,28 +15,32 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A Kerberos ticket cache to bind with (SASL GSSAPI), as ldapsearch -Y GSSAPI would use. */
-static bool have_ticket(void)
+/*
+ * A Kerberos ticket cache to bind with (SASL GSSAPI), as ldapsearch -Y GSSAPI would use:
+ * where it is, for the message when the bind fails; NULL for none.
+ */
+static const char *ticket_cache(char *buf, size_t size)
 {
-	char path[64];
+	const char *env = getenv("KRB5CCNAME");
 
-	if (getenv("KRB5CCNAME"))
-		return true;
-	snprintf(path, sizeof(path), "/tmp/krb5cc_%u", (unsigned)getuid());
-	return access(path, R_OK) == 0;
+	if (env)
+		return env;
+	snprintf(buf, size, "/tmp/krb5cc_%u", (unsigned)getuid());
+	return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
 int directory_open(struct ctx *c)
 {
 	struct otp_ldap_login as = { 0 };
-	char pw[256] = "", prompt[300];
+	char pw[256] = "", prompt[300], ccbuf[64];
 	struct otp_why why = { 0 };
 	bool as_user = geteuid() != 0;
+	const char *cc = as_user ? ticket_cache(ccbuf, sizeof(ccbuf)) : NULL;
 	int rc;
 
 	if (c->store.ldap)
 		return EXIT_OK;
-	if (as_user && have_ticket()) {
+	if (cc) {
 		as.sasl_mech = "GSSAPI";
 	} else if (as_user) {
 		snprintf(prompt, sizeof(prompt), "Directory (LDAP) password for %s: ", c->user);
@@ -51,6 +55,16 @@ int directory_open(struct ctx *c)
 	otp_wipe(pw, sizeof(pw));
 	if (rc != OTP_OK) {
 		say("directory: %s", otp_why_text(&why, rc));
+		/*
+		 * libsasl's words for a missing or expired ticket ("No Kerberos credentials
+		 * available", "Ticket expired") come deep in the diagnostic and say nothing of
+		 * what to do, and there is deliberately no fallback to a password prompt.
+		 */
+		if (cc)
+			say("this was a Kerberos (GSSAPI) bind with the ticket cache %.200s: if the "
+			    "ticket has expired or is gone, run kinit; %s to bind with your "
+			    "directory password instead", cc,
+			    cc == ccbuf ? "kdestroy" : "unset KRB5CCNAME");
 		return EXIT_FAIL;
 	}
 	/* What a sealed secret is bound to, and what messages call the record. */

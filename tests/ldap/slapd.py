@@ -3,7 +3,9 @@
 
     ca = TestCA(dir)                 openssl CLI: ca_file, cert, key (CN=localhost, SAN
                                      DNS:localhost, IP:127.0.0.1), wrong_ca_file (unrelated CA)
-    with Slapd(workdir, ca, self_write=False, anon_search=False) as s:
+    with Slapd(workdir, ca, self_write=False, anon_search=False, gssapi=None) as s:
+                                     gssapi: a kdc.LdapService (tests/ldap/kdc.py): SASL
+                                     GSSAPI binds, uid=U@REALM -> uid=U,ou=people
         s.start()                    foreground slapd (Popen), waits until it answers (20 s)
         s.uri_ldap / uri_ldaps / uri_ldapi, s.port, s.ldaps_port
         s.rootdn, s.service_dn, s.service_pw, s.password_file(dn_or_pw)
@@ -164,7 +166,7 @@ class Slapd:
     """One private slapd: slapd.conf, mdb and sockets in workdir, TLS from a TestCA."""
 
     def __init__(self, workdir, ca, server_id=None, self_write=False, anon_search=False,
-                 peer_uri=None):
+                 peer_uri=None, gssapi=None):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.ca = ca
@@ -172,6 +174,8 @@ class Slapd:
         self.self_write = self_write
         self.anon_search = anon_search
         self.peer_uri = peer_uri  # a MirrorPair sets the other provider's ldap:// URI
+        # SASL GSSAPI (Kerberos) binds: a kdc.LdapService (krb5_conf, keytab, realm, host).
+        self.gssapi = gssapi
         self.rootdn = ROOTDN
         self.rootpw = secrets.token_hex(16)
         self.service_dn = SERVICE_DN
@@ -210,10 +214,12 @@ class Slapd:
             "access to attrs=pamOtpRecord\n  by %s write\n%s  by * none"
             % (svc, "  by self write\n" if self.self_write else ""),
         ]
-        if self.anon_search:
-            # otp-enroll as a user: find the own DN by uid before binding.
+        if self.anon_search or self.gssapi:
+            # otp-enroll as a user: find the own DN by uid, before binding (password) or
+            # once bound (GSSAPI: the search needs "search" on the base entry too).
             rules.append(f'access to dn.subtree="{PEOPLE}" attrs=entry,uid,objectClass\n'
-                         "  by anonymous read\n  by * break")
+                         + ("  by anonymous read\n" if self.anon_search else "")
+                         + ("  by users read\n" if self.gssapi else "") + "  by * break")
         rules.append(f"access to *\n  by {svc} read\n  by self read\n  by * none")
         return "\n".join(rules) + "\n"
 
@@ -237,8 +243,18 @@ class Slapd:
               "TLSVerifyClient try",
               'authz-regexp "^gidNumber=0[+]uidNumber=0,cn=peercred,cn=external,cn=auth$" '
               f'"{SERVICE_DN}"',
-              f'authz-regexp "^cn=pam_otp client$" "{SERVICE_DN}"',
-              "",
+              f'authz-regexp "^cn=pam_otp client$" "{SERVICE_DN}"']
+        if self.gssapi:
+            # A Kerberos user (no instance: no "/") is the people entry of that uid. slapd
+            # makes uid=alice,cn=EXAMPLE.ORG,cn=GSSAPI,cn=auth and normalises it (lower
+            # case) before the regexp sees it (its "-d args,trace" log). sasl-host: the
+            # service principal is ldap/<host>; the keytab has that key (KRB5_KTNAME).
+            k = self.gssapi
+            g += [f"sasl-realm {k.realm}",
+                  f"sasl-host {k.host}",
+                  f'authz-regexp "^uid=([^,/]+),cn={k.realm.lower()},cn=gssapi,cn=auth$" '
+                  f'"uid=$1,{PEOPLE}"']
+        g += ["",
               "database mdb",
               f"suffix {SUFFIX}",
               f"rootdn {ROOTDN}",
@@ -266,6 +282,10 @@ class Slapd:
         self._write_conf()
         if os.path.exists(self.ldapi_path):
             os.unlink(self.ldapi_path)
+        env = None
+        if self.gssapi:  # the service key and the realm's configuration, for slapd only
+            env = dict(os.environ, KRB5_KTNAME="FILE:" + self.gssapi.keytab,
+                       KRB5_CONFIG=self.gssapi.krb5_conf)
         log = open(self.log, "ab")
         # -d stats keeps slapd in the foreground (a Popen child we can always kill) and sends
         # its connection/operation log to slapd.log. No -u: it runs as we do, so it can read
@@ -273,7 +293,7 @@ class Slapd:
         self.proc = subprocess.Popen(
             [SLAPD, "-d", "stats", "-f", self.conf, "-h",
              f"{self.uri_ldap}/ {self.uri_ldaps}/ {self.uri_ldapi}"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             preexec_fn=_die_with_parent, close_fds=True)
         log.close()
         _live.add(self)
