@@ -92,10 +92,12 @@ int directory_read(struct ctx *c, char **text, size_t *len)
 }
 
 /*
- * rec as the entry's record: a new one, or (replace) over whatever is there now. A
- * conflict means a login or another otp-enroll changed it meanwhile: look again.
+ * One change of the entry's record, decided by step on what it holds now (begin's result);
+ * run again on a fresh read while a login or another otp-enroll changes it meanwhile.
  */
-int directory_put(struct ctx *c, const struct otp_record *rec, bool replace)
+typedef int (*change_fn)(struct otp_txn *t, int rc, const void *arg);
+
+static int with_retries(struct ctx *c, change_fn step, const void *arg)
 {
 	struct otp_txn t = OTP_TXN_INIT;
 	struct otp_record cur;
@@ -104,24 +106,39 @@ int directory_put(struct ctx *c, const struct otp_record *rec, bool replace)
 	otp_store_exchange(&c->store);
 	for (;;) {
 		rc = otp_txn_begin(&t, &c->store, 0, &cur);
-		otp_record_clear(&cur);
-		if (rc == OTP_E_NOENT) {
-			rc = otp_txn_create(&t, rec);
-			if (rc == OTP_E_EXISTS && replace)
-				rc = OTP_E_CONFLICT; /* one appeared: replace it, read afresh */
-		} else if ((rc == OTP_OK || rc == OTP_E_PARSE) && replace) {
-			rc = otp_txn_write(&t, rec, 0); /* --force also over a damaged record */
-		} else if (rc == OTP_OK) {
-			rc = OTP_E_EXISTS;
-		}
-		if (rc != OTP_E_CONFLICT)
+		otp_record_clear(&cur); /* the step decides on begin's result, not the record */
+		if ((rc = step(&t, rc, arg)) != OTP_E_CONFLICT)
 			break;
-		t.lost = true; /* appeared or changed meanwhile: decide again */
+		t.lost = true;
 		otp_txn_end(&t);
 		if (!otp_txn_retry(&t))
 			break;
 	}
 	otp_txn_end(&t);
+	return rc;
+}
+
+struct put { const struct otp_record *rec; bool replace; };
+
+static int put_step(struct otp_txn *t, int rc, const void *arg)
+{
+	const struct put *p = arg;
+
+	if (rc == OTP_E_NOENT) {
+		rc = otp_txn_create(t, p->rec);
+		return rc == OTP_E_EXISTS && p->replace ? OTP_E_CONFLICT : rc; /* one appeared */
+	}
+	if ((rc == OTP_OK || rc == OTP_E_PARSE) && p->replace)
+		return otp_txn_write(t, p->rec, 0); /* --force also over a damaged record */
+	return rc == OTP_OK ? OTP_E_EXISTS : rc;
+}
+
+/* rec as the entry's record: a new one, or (replace) over whatever is there now. */
+int directory_put(struct ctx *c, const struct otp_record *rec, bool replace)
+{
+	struct put p = { rec, replace };
+	int rc = with_retries(c, put_step, &p);
+
 	if (rc == OTP_E_EXISTS)
 		say("%s already has a record: %s is already enrolled (--force replaces it)",
 		    c->path, c->user);
@@ -130,24 +147,13 @@ int directory_put(struct ctx *c, const struct otp_record *rec, bool replace)
 	return rc == OTP_OK ? EXIT_OK : EXIT_FAIL;
 }
 
+static int remove_step(struct otp_txn *t, int rc, const void *arg)
+{
+	(void)arg;
+	return rc == OTP_OK || rc == OTP_E_PARSE ? otp_txn_remove(t) : rc;
+}
+
 int directory_remove(struct ctx *c)
 {
-	struct otp_txn t = OTP_TXN_INIT;
-	struct otp_record cur;
-	int rc;
-
-	otp_store_exchange(&c->store);
-	for (;;) {
-		rc = otp_txn_begin(&t, &c->store, 0, &cur);
-		otp_record_clear(&cur);
-		if (rc == OTP_OK || rc == OTP_E_PARSE)
-			rc = otp_txn_remove(&t);
-		if (rc != OTP_E_CONFLICT)
-			break;
-		otp_txn_end(&t);
-		if (!otp_txn_retry(&t))
-			break;
-	}
-	otp_txn_end(&t);
-	return rc;
+	return with_retries(c, remove_step, NULL);
 }

@@ -15,7 +15,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pylib"))
-import e2e  # noqa: E402
+import e2e  # noqa: E402,F401  (the tests take it from here)
 import slapd as sl  # noqa: E402
 from checks import log, require  # noqa: E402,F401
 from converse import converse  # noqa: E402

@@ -21,11 +21,9 @@ The database lives in workdir, made by `kdb5_util create -s` with a random maste
 (KRB5_CONFIG and KRB5_KDC_PROFILE point at our files). The KDC is killed when its owner is
 done: context manager, atexit, and PR_SET_PDEATHSIG (a SIGKILLed test takes it with it).
 """
-import atexit
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -33,21 +31,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from slapd import _die_with_parent, _write_private, free_port  # noqa: E402
+from daemon import Daemon, free_port, write_private  # noqa: E402
 
 SBIN = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 START_TIMEOUT = 20.0
 TOOL_TIMEOUT = 30
 
-_live = set()
-
-
-def _kill_all():
-    for k in list(_live):
-        k.kill()
-
-
-atexit.register(_kill_all)
 
 
 def tool(name):
@@ -76,7 +65,7 @@ class LdapService:
         self.principal = f"ldap/{host}@{realm}"
 
 
-class Kdc:
+class Kdc(Daemon):
     def __init__(self, workdir, realm="EXAMPLE.ORG"):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
@@ -113,7 +102,7 @@ class Kdc:
     {ldap_host()} = {self.realm}
 """)
         os.chmod(self.krb5_conf, 0o644)
-        _write_private(self.kdc_conf, f"""[kdcdefaults]
+        write_private(self.kdc_conf, f"""[kdcdefaults]
     kdc_listen = ""
     kdc_tcp_listen = 127.0.0.1:{self.port}
 [realms]
@@ -151,18 +140,7 @@ class Kdc:
             # (random, used nowhere else; kdb5_util takes it only on the command line).
             self._run([tool("kdb5_util") or "kdb5_util", "-r", self.realm, "create", "-s",
                        "-P", secrets.token_hex(16)])
-        log = open(self.log, "ab")
-        self.proc = subprocess.Popen([tool("krb5kdc") or "krb5kdc", "-n", "-r", self.realm],
-                                     stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, env=self.env(),
-                                     preexec_fn=_die_with_parent, close_fds=True)
-        log.close()
-        _live.add(self)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.kill()
-            raise
+        self.spawn([tool("krb5kdc") or "krb5kdc", "-n", "-r", self.realm], env=self.env())
         return self
 
     def _wait_ready(self):
@@ -187,36 +165,6 @@ class Kdc:
                 return f.read().decode(errors="replace")
         except OSError as e:
             return f"(no KDC log: {e})"
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, timeout=10):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        _live.discard(self)
-
-    def kill(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        _live.discard(self)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill() if exc[0] else self.stop()
-        return False
 
     # ---- principals and tickets ----------------------------------------------------------
     def principal(self, name):

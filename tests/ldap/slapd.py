@@ -24,9 +24,7 @@ Passwords reach the ldap tools through -y files (mode 0600), never argv.
 
 CLI: python3 tests/ldap/slapd.py serve DIR  (one server with alice and bob, until Ctrl-C)
 """
-import atexit
 import base64
-import ctypes
 import os
 import secrets
 import shutil
@@ -36,6 +34,9 @@ import subprocess
 import sys
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon import Daemon, free_port, write_private  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.normpath(os.path.join(HERE, "..", "..", "conf", "ldap", "pam_otp.schema"))
@@ -50,41 +51,12 @@ SERVICE_DN = "cn=pam_otp," + SERVICES
 START_TIMEOUT = 20.0
 TOOL_TIMEOUT = 15  # every ldap tool call has a limit, so a hung server fails the test
 
-_live = set()  # running Slapd objects, killed at exit
-
-
-def _kill_all():
-    for s in list(_live):
-        s.kill()
-
-
-atexit.register(_kill_all)
-
-
-def _die_with_parent():
-    """Child side of Popen: SIGKILL when the python that started us dies (PR_SET_PDEATHSIG)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sk:
-        sk.bind(("127.0.0.1", 0))
-        return sk.getsockname()[1]
-
-
 def _run(args, cwd=None):
     subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE, timeout=60)
 
 
-def _write_private(path, data):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data.encode() if isinstance(data, str) else data)
-    return path
+EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
 
 class TestCA:
@@ -93,39 +65,37 @@ class TestCA:
     def __init__(self, d):
         os.makedirs(d, exist_ok=True)
         self.dir = d
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for name in ("ca", "wrong-ca"):
-            _run(["openssl", "req", "-x509", *ec, "-keyout", name + ".key", "-out",
+            _run(["openssl", "req", "-x509", *EC, "-keyout", name + ".key", "-out",
                   name + ".pem", "-days", "2", "-subj", "/CN=pam_otp LDAP test " + name,
                   "-addext", "basicConstraints=critical,CA:TRUE",
                   "-addext", "keyUsage=critical,keyCertSign,cRLSign"], cwd=d)
-        with open(os.path.join(d, "server.ext"), "w") as f:
-            # libldap checks ldap[s]://localhost against the machine's hostname, not
-            # "localhost" (OpenLDAP tls_*.c): name both, so either URI works.
-            f.write(f"subjectAltName=DNS:localhost,DNS:{socket.gethostname()},IP:127.0.0.1\n"
-                    "basicConstraints=CA:FALSE\n"
+        # libldap checks ldap[s]://localhost against the machine's hostname, not "localhost"
+        # (OpenLDAP tls_*.c): name both, so either URI works.
+        self._issue("server", "/CN=localhost",
+                    f"subjectAltName=DNS:localhost,DNS:{socket.gethostname()},IP:127.0.0.1\n"
                     "keyUsage=critical,digitalSignature,keyEncipherment\n"
                     "extendedKeyUsage=serverAuth\n")
-        _run(["openssl", "req", *ec, "-keyout", "server.key", "-out", "server.csr",
-              "-subj", "/CN=localhost"], cwd=d)
-        _run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
-              "ca.key", "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
-              "-extfile", "server.ext", "-out", "server.pem"], cwd=d)
+        # A client certificate for SASL EXTERNAL over TLS (mapped to the service entry).
+        self._issue("client", "/CN=pam_otp client",
+                    "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n")
         self.ca_file = os.path.join(d, "ca.pem")
         self.wrong_ca_file = os.path.join(d, "wrong-ca.pem")
         self.cert = os.path.join(d, "server.pem")
         self.key = os.path.join(d, "server.key")
-        # A client certificate for SASL EXTERNAL over TLS (mapped to the service entry).
-        with open(os.path.join(d, "client.ext"), "w") as f:
-            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                    "extendedKeyUsage=clientAuth\n")
-        _run(["openssl", "req", *ec, "-keyout", "client.key", "-out", "client.csr",
-              "-subj", "/CN=pam_otp client"], cwd=d)
-        _run(["openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey",
-              "ca.key", "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
-              "-extfile", "client.ext", "-out", "client.pem"], cwd=d)
         self.client_cert = os.path.join(d, "client.pem")
         self.client_key = os.path.join(d, "client.key")
+
+    def _issue(self, name, subject, extensions):
+        """NAME.key and NAME.pem, signed by the CA, with these X.509v3 extensions."""
+        d = self.dir
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n" + extensions)
+        _run(["openssl", "req", *EC, "-keyout", name + ".key", "-out", name + ".csr",
+              "-subj", subject], cwd=d)
+        _run(["openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey",
+              "ca.key", "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+              "-extfile", name + ".ext", "-out", name + ".pem"], cwd=d)
 
 
 def ldif_value(attr, data):
@@ -162,7 +132,7 @@ def parse_ldif(text):
     return entries
 
 
-class Slapd:
+class Slapd(Daemon):
     """One private slapd: slapd.conf, mdb and sockets in workdir, TLS from a TestCA."""
 
     def __init__(self, workdir, ca, server_id=None, self_write=False, anon_search=False,
@@ -201,7 +171,7 @@ class Slapd:
         self._pwfiles = {}
         self._populated = False
         # Clients read no system ldap.conf (its TLS_CACERT would mask ours) and no ~/.ldaprc.
-        self._ldapconf = _write_private(os.path.join(self.workdir, "ldap.conf"), "")
+        self._ldapconf = write_private(os.path.join(self.workdir, "ldap.conf"), "")
 
     # ---- configuration -------------------------------------------------------------------
     def _acl(self):
@@ -273,7 +243,7 @@ class Slapd:
                   "multiprovider on",
                   "overlay syncprov",
                   "syncprov-checkpoint 100 10"]
-        _write_private(self.conf, "\n".join(g) + "\n" + self._acl())
+        write_private(self.conf, "\n".join(g) + "\n" + self._acl())
 
     # ---- process control -----------------------------------------------------------------
     def start(self):
@@ -286,19 +256,12 @@ class Slapd:
         if self.gssapi:  # the service key and the realm's configuration, for slapd only
             env = dict(os.environ, KRB5_KTNAME="FILE:" + self.gssapi.keytab,
                        KRB5_CONFIG=self.gssapi.krb5_conf)
-        log = open(self.log, "ab")
         # -d stats keeps slapd in the foreground (a Popen child we can always kill) and sends
         # its connection/operation log to slapd.log. No -u: it runs as we do, so it can read
         # the key (Debian's slapd would drop to "openldap", who cannot read our workdir).
-        self.proc = subprocess.Popen(
-            [SLAPD, "-d", "stats", "-f", self.conf, "-h",
-             f"{self.uri_ldap}/ {self.uri_ldaps}/ {self.uri_ldapi}"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            preexec_fn=_die_with_parent, close_fds=True)
-        log.close()
-        _live.add(self)
+        self.spawn([SLAPD, "-d", "stats", "-f", self.conf, "-h",
+                    f"{self.uri_ldap}/ {self.uri_ldaps}/ {self.uri_ldapi}"], env=env)
         try:
-            self._wait_ready()
             if not self._populated:
                 self._populate()
         except BaseException:
@@ -329,52 +292,16 @@ class Slapd:
             return f"(no slapd log: {e})"
         return "---- slapd.log (last lines) ----\n" + "\n".join(lines[-n:])
 
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, timeout=10):
-        """SIGTERM, then wait for the process to go (SIGKILL after timeout)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        _live.discard(self)
-
-    def kill(self):
-        """SIGKILL (a server dying in the middle of a login); the data stays (LMDB)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        _live.discard(self)
-
     def restart(self):
         self.stop()
         return self.start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill() if exc[0] else self.stop()
-        return False
 
     # ---- clients -------------------------------------------------------------------------
     def password_file(self, pw):
         """A 0600 file holding pw (for ldap* -y): secrets never go through argv."""
         if pw not in self._pwfiles:
             path = os.path.join(self.workdir, f"pw.{len(self._pwfiles)}")
-            self._pwfiles[pw] = _write_private(path, pw)
+            self._pwfiles[pw] = write_private(path, pw)
         return self._pwfiles[pw]
 
     def client_env(self, ca=None):
@@ -567,9 +494,9 @@ def _serve(d):
         for i, uid in enumerate(("alice", "bob")):
             pw = secrets.token_hex(8)
             s.add_user(uid, 10001 + i, password=pw)
-            _write_private(os.path.join(d, uid + ".pw"), pw)
-        _write_private(os.path.join(d, "service.pw"), s.service_pw)
-        _write_private(os.path.join(d, "root.pw"), s.rootpw)
+            write_private(os.path.join(d, uid + ".pw"), pw)
+        write_private(os.path.join(d, "service.pw"), s.service_pw)
+        write_private(os.path.join(d, "root.pw"), s.rootpw)
         print(f"ldap   {s.uri_ldap}   (StartTLS)\nldaps  {s.uri_ldaps}\nldapi  {s.uri_ldapi}\n"
               f"CA     {ca.ca_file}\nroot   {s.rootdn}  (password in {d}/root.pw)\n"
               f"service {s.service_dn}  (password in {d}/service.pw)\n"

@@ -17,6 +17,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+import daemon  # noqa: E402
 import slapd  # noqa: E402
 from checks import check, finish, log, require, skip  # noqa: E402
 
@@ -334,7 +335,7 @@ def test_cn_config(tmp, ca):
     uri = "ldapi://" + slapd.urllib.parse.quote(sock, safe="")
     logf = open(os.path.join(d, "slapd.log"), "wb")
     p = subprocess.Popen([slapd.SLAPD, "-d", "stats", "-F", cfg, "-h", uri + "/"],
-                         stdout=logf, stderr=subprocess.STDOUT, preexec_fn=slapd._die_with_parent)
+                         stdout=logf, stderr=subprocess.STDOUT, preexec_fn=daemon.die_with_parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
     env["LDAPCONF"] = os.path.join(d, "no-ldap.conf")
 
@@ -361,7 +362,7 @@ def test_cn_config(tmp, ca):
         svc_pw, user_pw = "svc-pw", "user-pw"
 
         def pwfile(name, pw):  # ldap tools read passwords from -y files, never argv
-            return slapd._write_private(os.path.join(d, name + ".pw"), pw)
+            return daemon.write_private(os.path.join(d, name + ".pw"), pw)
         root = ("-x", "-D", slapd.ROOTDN, "-y", pwfile("root", rootpw))
         svc = ("-x", "-D", slapd.SERVICE_DN, "-y", pwfile("svc", svc_pw))
         user = ("-x", "-D", f"uid=u,{slapd.PEOPLE}", "-y", pwfile("user", user_pw))

@@ -8,7 +8,6 @@ only. The recommended setup (every host writes to the same provider, failing ove
 ldap_uri order) closes it: the same race accepts one login, and failover keeps logins going.
 """
 import statistics
-import time
 
 import fleet
 from fleet import T0, e2e, log, record, sl, totp
