@@ -36,6 +36,11 @@ TOTP = "version 1\ntype totp\nsecret {}\n"
 HOTP = "version 1\ntype hotp\nsecret {}\ncounter 1\n"
 
 
+def short(path):
+    name = os.path.basename(path)
+    return name if name.startswith("pam_") else re.sub(r"(-[\d.]+)?\.so[.\d]*$", "", name)
+
+
 def med(v):
     return statistics.median(v) if v else float("nan")
 
@@ -184,16 +189,20 @@ class Fleet:
                 if "libs" in res:
                     self.x[("libs", store)] = res["libs"]
                 if mark is not None:
-                    self.x.setdefault(("timeline", store), []).extend(
+                    self.x.setdefault(("timeline", "long", store), []).extend(
                         timeline(self.log_since(mark), self.server.service_dn))
 
     def concurrency(self):
         for rep in range(max(2, self.R - 2)):
             for store in self.order(rep, STORES):
                 users = self.users(store, PROCS, "hotp")
+                mark = self.log_mark() if store != "file" else None
                 res = self.w.driver(["--service", self.service(store), "--procs", PROCS,
                                      "--user-prefix", "u", "--first", int(users[0][1:]),
                                      "--rounds", 1, "--code", "hotp", "--counter", 1], users)
+                if mark is not None:
+                    self.x.setdefault(("timeline", "conc", store), []).extend(
+                        timeline(self.log_since(mark), self.server.service_dn))
                 self.b.check(res, f"fleet {PROCS} at once {store}")
                 self.add("conc", store, res["lat_us"])
                 self.x.setdefault(("wall", store), []).append(res["wall_s"])
@@ -314,8 +323,13 @@ class Fleet:
                    + " | ".join(cells) + " |")
         cells = []
         for s in STORES:
-            libs = [os.path.basename(x) for x in X.get(("libs", s), [])]
-            cells.append(f"{len(libs)}: " + ", ".join(libs) if libs else "–")
+            libs = X.get(("libs", s), [])
+            plugins = sorted(short(x) for x in libs if "/sasl2/" in x)
+            others = sorted((short(x) for x in libs if "/sasl2/" not in x),
+                            key=lambda n: (not n.startswith("pam_"), n))
+            cells.append(f"{len(libs)}: " + ", ".join(others) +
+                         (f"; and {len(plugins)} SASL plugins ({', '.join(plugins)})"
+                          if plugins else "") if libs else "–")
         out.append("| shared objects the module maps (first login of the process) | "
                    + " | ".join(cells) + " |")
         out.append("")
@@ -346,15 +360,17 @@ class Fleet:
 
         tl = timeline_summary(X)
         if tl:
-            out += ["Where a long-running ldap login's time goes, from slapd's own log "
-                    "(nanosecond stamps; ms after the server accepted the connection, medians "
-                    "over the long-running series; `etime` is slapd's own time for the "
-                    "operation):", "", "| transport | operations of one login | timeline (ms) |",
+            out += ["Where an ldap login's time goes, from slapd's own log (nanosecond stamps; "
+                    "ms after the server accepted the connection, medians over the logins of "
+                    "the series; `etime` is slapd's own time for the operation):", "",
+                    "| series, transport | operations of one login | timeline (ms) |",
                     "|---|---|---|"]
-            for store in STORES[1:]:
-                if store in tl:
-                    sig, n, text = tl[store]
-                    out.append(f"| {LABELS[store]} | {' '.join(sig)} ({n} logins) | {text} |")
+            for series, what in (("long", "long-running"), ("conc", f"{PROCS} at once")):
+                for store in STORES[1:]:
+                    if (series, store) in tl:
+                        sig, n, text = tl[(series, store)]
+                        out.append(f"| {what}, {LABELS[store]} | {' '.join(sig)} ({n} logins) "
+                                   f"| {text} |")
             out.append("")
         return "\n".join(out) + "\n"
 
@@ -423,8 +439,8 @@ def timeline(text, service_dn):
 
 def timeline_summary(X):
     res = {}
-    for store in STORES[1:]:
-        items = X.get(("timeline", store), [])
+    for series, store in ((se, st) for se in ("long", "conc") for st in STORES[1:]):
+        items = X.get(("timeline", series, store), [])
         if not items:
             continue
         sigs = {}
@@ -441,5 +457,5 @@ def timeline_summary(X):
                 et = med([g[k[:-5] + " etime"] for g in group]) * 1000
                 e = f" (etime {et:.2f})"
             parts.append(f"{k} {t:.2f}{e}")
-        res[store] = (sig, len(group), "; ".join(parts))
+        res[(series, store)] = (sig, len(group), "; ".join(parts))
     return res
