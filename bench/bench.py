@@ -19,6 +19,7 @@ import time
 
 from machine import machine, versions  # reads the load average at the start
 from private_dev import private_dev, start_syslog, syslog_counts
+import fleet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -35,6 +36,10 @@ LR_MODS = MODS + (["otp_nd"] if VARIANT else [])   # the long-running (in-proces
 UID0 = 20000
 
 QUICK = "--quick" in sys.argv
+# Fleet mode (store=ldap, bench/fleet.py) runs by default after the rest; --no-ldap skips
+# it, --ldap-only runs only it (and updates only its table in the README).
+NO_LDAP = "--no-ldap" in sys.argv
+LDAP_ONLY = "--ldap-only" in sys.argv and not NO_LDAP
 R = 3 if QUICK else 5            # interleaved repetitions (A B C, A B C, ...)
 N = 10 if QUICK else 30          # timed logins per module per repetition
 CONC = [(8, 4 if QUICK else 10), (64, 2 if QUICK else 4)]   # (processes, logins each)
@@ -143,6 +148,21 @@ class World:
                 with open(out + ".err") as f:
                     die(f"driver output not JSON: {' '.join(argv)}\n{text}{f.read()}")
         return dt, res
+
+    def spawn_plain(self, exe, args, stdin=None):
+        """A program that is not the driver, exec to exit as spawn(); stdin from a file (a
+        password never goes through argv). Returns (us, exit code)."""
+        fa = [(os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+              (os.POSIX_SPAWN_OPEN, 2, os.path.join(self.t, "spawn.err"),
+               os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+        if stdin:
+            fa.append((os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0))
+        env = dict(os.environ)
+        env.pop("PAM_OTP_TEST_NOW", None)
+        t0 = time.perf_counter_ns()
+        pid = os.posix_spawn(exe, [exe, *map(str, args)], env, file_actions=fa)
+        _, status = os.waitpid(pid, 0)
+        return (time.perf_counter_ns() - t0) / 1e3, os.waitstatus_to_exitcode(status)
 
     def driver(self, args, users, prefix=(), exe="pam_bench"):
         cmd = [*prefix, os.path.join(self.build, "bench", exe),
@@ -767,11 +787,17 @@ def report(b, t, logs):
     return "\n".join(out) + "\n"
 
 
-def update_readme(table):
+def slapd_version():
+    v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "slapd"], capture_output=True,
+                       text=True).stdout
+    return f"slapd {v or '?'}"
+
+
+def update_readme(table, tag="bench"):
     path = os.path.join(HERE, "README.md")
     with open(path) as f:
         text = f.read()
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    begin, end = f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
     i, j = text.index(begin) + len(begin), text.index(end)
     with open(path, "w") as f:
         f.write(text[:i] + "\n" + table + text[j:])
@@ -780,7 +806,8 @@ def update_readme(table):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) != 1 or os.geteuid() != 0:
-        die("usage (as root, via bench/run.sh): bench.py BUILDDIR [--quick] [--update-readme]")
+        die("usage (as root, via bench/run.sh): bench.py BUILDDIR [--quick] [--update-readme] "
+            "[--no-ldap | --ldap-only]")
     build = os.path.abspath(args[0])
     base = os.environ.get("BENCH_DIR", "/var/tmp")
     t = tempfile.mkdtemp(prefix="pam_otp_bench.", dir=base)
@@ -791,7 +818,18 @@ def main():
         log_pid = start_syslog(t)
         b = Bench(World(t, build))
         t0 = time.time()
-        steps = [("TOTP success", lambda: b.per_round_users("totp", "totp", "ok")),
+        fl, fl_why = None, None
+        if not NO_LDAP:
+            fl_why = fleet.missing()
+            if not fl_why:
+                fl = fleet.Fleet(b, B32, R, N, NP, read_counter, strace_counts)
+                fl_why = fl.start()
+            if fl_why and LDAP_ONLY:
+                die(f"fleet mode: {fl_why}")
+
+        def progress(name):
+            print(f"bench: {name} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+        steps = [] if LDAP_ONLY else [("TOTP success", lambda: b.per_round_users("totp", "totp", "ok")),
                  ("HOTP success", b.hotp),
                  ("wrong code", lambda: b.per_round_users("wrong", "wrong", "fail")),
                  ("sshd-like", lambda: b.process("sshd", "pam_bench_ssl")),
@@ -801,15 +839,30 @@ def main():
                  ("enrollment", b.enrollment), ("SMS", b.sms), ("system calls", b.syscalls),
                  ("callgrind", b.callgrind)]
         for name, fn in steps:
-            print(f"bench: {name} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+            progress(name)
             fn()
+        if fl and not fl_why:
+            fl.run(progress)
         time.sleep(0.2)
-        table = report(b, t, syslog_counts(t))
-        print(table)
-        if "--update-readme" in sys.argv:
-            update_readme(table)
+        if not LDAP_ONLY:
+            table = report(b, t, syslog_counts(t))
+            print(table)
+            if "--update-readme" in sys.argv:
+                update_readme(table)
+        if not NO_LDAP:
+            table = fl.report() if not fl_why else f"Fleet mode: not measured ({fl_why}).\n"
+            table += f"\nMachine: {machine(t)}. {versions()}, {slapd_version()}.\n"
+            bad = [f for f in b.failures if f.startswith("fleet")]
+            if bad:
+                table += "\n**Runs that did not do what was expected:**\n\n" + "".join(
+                    f"- {f}\n" for f in bad)
+            print(table)
+            if "--update-readme" in sys.argv:
+                update_readme(table, "bench-ldap")
         return 1 if b.failures else 0
     finally:
+        if fl:
+            fl.stop()
         if log_pid:
             os.kill(log_pid, signal.SIGTERM)
             os.waitpid(log_pid, 0)
