@@ -54,6 +54,7 @@ static const struct opt options[] = {
 	UINT("max_failures", policy.max_failures, 0, 1000),
 	UINT("lockout", policy.lockout, 1, 86400),
 	UINT("lockout_max", policy.lockout_max, 1, 7 * 86400),
+	UINT("max_drift", policy.max_drift, 0, OTP_DRIFT_MAX),
 
 	ENUM("seal", seal, seal_modes),
 	STR("seal_key", seal_key),

@@ -197,8 +197,11 @@ static int refuse_key(struct parser *p, unsigned kind, const struct otp_key *k)
 static int check_complete(struct parser *p)
 {
 	unsigned kind = parsed_kind(p);
+	const char *dup = otp_devices_duplicate(p->rec);
 
 	p->lineno = 0;
+	if (dup) /* checked once all names are read: `name` may follow the device lines */
+		return fail(p, "device name %s is used twice", dup);
 	for (size_t i = 0; i < OTP_KEY_ROWS; i++)
 		if ((otp_keys[i].needed & kind) && !p->seen[i])
 			return fail(p, "%s", otp_keys[i].missing);
@@ -317,7 +320,8 @@ static bool formattable(const struct otp_record *rec)
 {
 	return (rec->secret_len > 0 || rec->sealed || otp_record_sms_only(rec)) &&
 	       rec->secret_len <= OTP_SECRET_MAX && rec->grace_count <= OTP_GRACE_MAX &&
-	       rec->extra_count <= OTP_EXTRA_MAX && rec->backup_count <= OTP_BACKUP_MAX;
+	       rec->extra_count <= OTP_EXTRA_MAX && rec->backup_count <= OTP_BACKUP_MAX &&
+	       otp_devices_formattable(rec);
 }
 
 /* The table's rows in order, each for the kinds of record it belongs to, then kept lines. */

@@ -11,6 +11,9 @@
  *   last_step, failures, last_failure, locked_until, resync_counter,
  *   sms_code <salt-hex> <hash-hex> <expiry> | sms_code provider <expiry>,
  *   sms_last, sms_day <day> <count>, grace <host> <until> <mac>   (module state)
+ *   name, added, matched, drift: the first authenticator's (device 0's) name and history
+ *   device NAME TYPE:ALG:DIGITS:PERIOD SECRET|sealed:K:E:N:C STATE ADDED:MATCHED:DRIFT
+ *     (one line per further authenticator; otpfile_devices.c)
  *
  * A file with a phone and no secret (and no type) enrolls a user for SMS codes only.
  *

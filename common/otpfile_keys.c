@@ -81,18 +81,23 @@ static void format_type(struct otp_outbuf *o, const struct otp_record *rec)
 	otp_out_printf(o, "type %s\n", rec->type == OTP_HOTP ? "hotp" : "totp");
 }
 
+int otp_secret_parse(const struct otp_line *l, const char *s, uint8_t *secret, size_t *len)
+{
+	int n = otp_base32_decode(s, strlen(s), secret, OTP_SECRET_MAX);
+
+	if (n == OTP_E_TOOBIG)
+		return otp_line_fail(l, "secret is longer than %d bytes", OTP_SECRET_MAX);
+	if (n < 0)
+		return otp_line_fail(l, "secret is not valid base32");
+	if (n < 10)
+		return otp_line_fail(l, "secret is shorter than 80 bits");
+	*len = (size_t)n;
+	return OTP_OK;
+}
+
 static int parse_secret(struct otp_record *rec, const struct otp_line *l)
 {
-	int len = otp_base32_decode(l->v[0], strlen(l->v[0]), rec->secret, sizeof(rec->secret));
-
-	if (len == OTP_E_TOOBIG)
-		return otp_line_fail(l, "secret is longer than %d bytes", OTP_SECRET_MAX);
-	if (len < 0)
-		return otp_line_fail(l, "secret is not valid base32");
-	if (len < 10)
-		return otp_line_fail(l, "secret is shorter than 80 bits");
-	rec->secret_len = (size_t)len;
-	return OTP_OK;
+	return otp_secret_parse(l, l->v[0], rec->secret, &rec->secret_len);
 }
 
 /* A sealed record is written with its `sealed` line, even once the secret is opened. */
@@ -111,34 +116,44 @@ static void format_secret(struct otp_outbuf *o, const struct otp_record *rec)
 	otp_wipe(b32, sizeof(b32));
 }
 
+bool otp_seal_parse(struct otp_sealed *sl, char *const v[4])
+{
+	size_t hexlen = strlen(v[3]);
+
+	if (otp_parse_hex(v[0], sl->keyid, OTP_SEAL_KEYID_LEN) != OTP_OK ||
+	    otp_parse_hex(v[1], sl->eph, OTP_SEAL_PUB_LEN) != OTP_OK ||
+	    otp_parse_hex(v[2], sl->nonce, OTP_SEAL_NONCE_LEN) != OTP_OK ||
+	    hexlen % 2 || hexlen / 2 <= OTP_SEAL_TAG_LEN + 9 || hexlen / 2 > OTP_SEAL_CT_MAX ||
+	    otp_parse_hex(v[3], sl->ct, hexlen / 2) != OTP_OK)
+		return false;
+	sl->ct_len = hexlen / 2;
+	return true;
+}
+
 static int parse_sealed(struct otp_record *rec, const struct otp_line *l)
 {
-	struct otp_sealed *sl = &rec->seal;
-	size_t hexlen = strlen(l->v[3]);
-
-	if (otp_parse_hex(l->v[0], sl->keyid, OTP_SEAL_KEYID_LEN) != OTP_OK ||
-	    otp_parse_hex(l->v[1], sl->eph, OTP_SEAL_PUB_LEN) != OTP_OK ||
-	    otp_parse_hex(l->v[2], sl->nonce, OTP_SEAL_NONCE_LEN) != OTP_OK ||
-	    hexlen % 2 || hexlen / 2 <= OTP_SEAL_TAG_LEN + 9 || hexlen / 2 > OTP_SEAL_CT_MAX ||
-	    otp_parse_hex(l->v[3], sl->ct, hexlen / 2) != OTP_OK)
+	if (!otp_seal_parse(&rec->seal, l->v))
 		return otp_line_fail(l, "sealed must be: key id, ephemeral key, nonce, ciphertext (hex)");
-	sl->ct_len = hexlen / 2;
 	rec->sealed = true;
 	return OTP_OK;
 }
 
+void otp_seal_hex(const struct otp_sealed *sl, struct otp_seal_text *t)
+{
+	otp_format_hex(sl->keyid, OTP_SEAL_KEYID_LEN, t->keyid);
+	otp_format_hex(sl->eph, OTP_SEAL_PUB_LEN, t->eph);
+	otp_format_hex(sl->nonce, OTP_SEAL_NONCE_LEN, t->nonce);
+	otp_format_hex(sl->ct, sl->ct_len <= OTP_SEAL_CT_MAX ? sl->ct_len : 0, t->ct);
+}
+
 static void format_sealed(struct otp_outbuf *o, const struct otp_record *rec)
 {
-	char k[2 * OTP_SEAL_KEYID_LEN + 1], e[2 * OTP_SEAL_PUB_LEN + 1];
-	char nn[2 * OTP_SEAL_NONCE_LEN + 1], c[2 * OTP_SEAL_CT_MAX + 1];
+	struct otp_seal_text t;
 
 	if (!rec->sealed)
 		return;
-	otp_format_hex(rec->seal.keyid, OTP_SEAL_KEYID_LEN, k);
-	otp_format_hex(rec->seal.eph, OTP_SEAL_PUB_LEN, e);
-	otp_format_hex(rec->seal.nonce, OTP_SEAL_NONCE_LEN, nn);
-	otp_format_hex(rec->seal.ct, rec->seal.ct_len, c);
-	otp_out_printf(o, "sealed %s %s %s %s\n", k, e, nn, c);
+	otp_seal_hex(&rec->seal, &t);
+	otp_out_printf(o, "sealed %s %s %s %s\n", t.keyid, t.eph, t.nonce, t.ct);
 }
 
 static int parse_algorithm(struct otp_record *rec, const struct otp_line *l)
@@ -448,6 +463,10 @@ static void format_grace(struct otp_outbuf *o, const struct otp_record *rec)
 #define ROW(key, lo, hi, kinds_) \
 	.name = #key, .min_values = lo, .max_values = hi, .kinds = kinds_, \
 	.parse = parse_##key, .format = format_##key
+/* A row whose functions are in another file (otpfile_devices.c). */
+#define XROW(key, lo, hi, kinds_) \
+	.name = #key, .min_values = lo, .max_values = hi, .kinds = kinds_, \
+	.parse = otp_parse_##key, .format = otp_format_##key
 
 /* Sized by the initialisers: a row more or less than OTP_KEY_ROWS conflicts with the
  * declaration in otpfile_keys.h and does not compile. */
@@ -462,6 +481,8 @@ const struct otp_key otp_keys[] = {
 	{ ROW(period, 1, 1, OTP_KIND_TOTP) },
 	{ ROW(counter, 1, 1, OTP_KIND_HOTP) },
 	{ ROW(window, 1, 1, OTP_KIND_ANY) },
+	{ XROW(name, 1, 1, OTP_KIND_CODE) },
+	{ XROW(added, 1, 1, OTP_KIND_CODE) },
 	{ ROW(phone, 1, 1, OTP_KIND_ANY), .needed = OTP_KIND_SMS,
 	  .missing = "no secret (and no phone for SMS codes only)" },
 	{ ROW(backup_kdf, 5, 5, OTP_KIND_ANY) },
@@ -469,6 +490,8 @@ const struct otp_key otp_keys[] = {
 	  .missing = "backup codes without a backup_kdf line" },
 	{ ROW(last_step, 1, 1, OTP_KIND_TOTP) },
 	{ ROW(resync_counter, 1, 1, OTP_KIND_HOTP) },
+	{ XROW(matched, 1, 1, OTP_KIND_CODE) },
+	{ XROW(drift, 1, 1, OTP_KIND_TOTP) },
 	{ ROW(failures, 1, 1, OTP_KIND_ANY) },
 	{ ROW(last_failure, 1, 1, OTP_KIND_ANY) },
 	{ ROW(locked_until, 1, 1, OTP_KIND_ANY) },
@@ -476,8 +499,10 @@ const struct otp_key otp_keys[] = {
 	{ ROW(sms_last, 1, 1, OTP_KIND_ANY) },
 	{ ROW(sms_day, 2, 2, OTP_KIND_ANY) },
 	{ ROW(grace, 3, 3, OTP_KIND_ANY), .repeats = true },
+	{ XROW(device, 5, 5, OTP_KIND_CODE), .repeats = true },
 };
 #undef ROW
+#undef XROW
 
 int otp_key_find(const char *name)
 {

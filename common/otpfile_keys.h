@@ -65,7 +65,7 @@ struct otp_key {
 };
 
 /* Row 0 is `version`, which must come first in a file. */
-#define OTP_KEY_ROWS 21
+#define OTP_KEY_ROWS 26
 #define OTP_KEY_VERSION 0
 extern const struct otp_key otp_keys[OTP_KEY_ROWS];
 
@@ -79,6 +79,28 @@ unsigned otp_code_kind(const struct otp_record *rec);
 /* Sets l->err (line and reason) and returns OTP_E_PARSE. */
 __attribute__((format(printf, 2, 3)))
 int otp_line_fail(const struct otp_line *l, const char *fmt, ...);
+
+/* Shared by the rows of one secret (otpfile_keys.c) and of the `device` lines
+ * (otpfile_devices.c). */
+/* A base32 secret of at least 80 bits into secret[OTP_SECRET_MAX]; the reason on l. */
+int otp_secret_parse(const struct otp_line *l, const char *s, uint8_t *secret, size_t *len);
+/* Key id, ephemeral key, nonce, ciphertext in hex into sl; false if any is malformed. */
+bool otp_seal_parse(struct otp_sealed *sl, char *const v[4]);
+struct otp_seal_text {
+	char keyid[2 * OTP_SEAL_KEYID_LEN + 1], eph[2 * OTP_SEAL_PUB_LEN + 1];
+	char nonce[2 * OTP_SEAL_NONCE_LEN + 1], ct[2 * OTP_SEAL_CT_MAX + 1];
+};
+void otp_seal_hex(const struct otp_sealed *sl, struct otp_seal_text *t);
+
+/* The rows of several authenticators (otpfile_devices.c). */
+otp_key_parse_fn otp_parse_name, otp_parse_added, otp_parse_matched, otp_parse_drift,
+	otp_parse_device;
+otp_key_format_fn otp_format_name, otp_format_added, otp_format_matched, otp_format_drift,
+	otp_format_device;
+/* A device name used twice in rec (device 0's included), or NULL. */
+const char *otp_devices_duplicate(const struct otp_record *rec);
+/* rec's devices can be written: each has a secret or a seal, within bounds. */
+bool otp_devices_formattable(const struct otp_record *rec);
 
 __attribute__((format(printf, 2, 3)))
 void otp_out_printf(struct otp_outbuf *o, const char *fmt, ...);

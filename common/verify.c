@@ -86,17 +86,44 @@ static unsigned effective_window(int file_window, unsigned policy_window)
 	return policy_window;
 }
 
+/* A step offset within +-max_drift (and never beyond OTP_DRIFT_MAX). */
+static int clamp_drift(int64_t o, unsigned max_drift)
+{
+	int64_t m = max_drift < OTP_DRIFT_MAX ? (int64_t)max_drift : OTP_DRIFT_MAX;
+
+	return (int)(o > m ? m : o < -m ? -m : o);
+}
+
+/* A code accepted at out->step_offset: the device's clock is that far off; remember it. */
+static void note_drift(struct otp_record *rec, const struct otp_policy *pol,
+		       struct otp_outcome *out)
+{
+	int d = clamp_drift(out->step_offset, pol->max_drift);
+
+	if (d == rec->drift)
+		return;
+	out->drift_moved = true;
+	out->drift_was = rec->drift;
+	out->drift = d;
+	rec->drift = d;
+}
+
+/*
+ * The window is centred on now plus the drift tracked for this device (a token whose clock
+ * runs off keeps working with a narrow window); every step in it is checked.
+ */
 static int check_totp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
 		      time_t now, struct otp_outcome *out)
 {
 	int64_t step = otp_totp_step(now, rec->period);
 	int64_t w = effective_window(rec->window, pol->window);
+	int64_t centre = step + clamp_drift(rec->drift, pol->max_drift);
 	int64_t fresh = -1, used = -1;
 
 	if (step < 0)
 		return OTP_E_WRONG;
 	/* Check every step in the window; take the earliest unused match. */
-	for (int64_t s = step - w; s <= step + w; s++) {
+	for (int64_t s = centre - w; s <= centre + w; s++) {
 		bool match = false;
 		int rc;
 
@@ -117,6 +144,7 @@ static int check_totp(struct otp_record *rec, const struct otp_policy *pol, cons
 	if (fresh >= 0) {
 		rec->last_step = fresh;
 		out->step_offset = fresh - step;
+		note_drift(rec, pol, out);
 		return OTP_OK;
 	}
 	if (used >= 0) {
@@ -127,55 +155,155 @@ static int check_totp(struct otp_record *rec, const struct otp_policy *pol, cons
 	return OTP_E_WRONG;
 }
 
-/* The first counter in [from, to) whose code is input (*at); OTP_E_WRONG when none. */
+/*
+ * The first counter in [from, to) whose code is input (*at); OTP_E_WRONG when none. Every
+ * counter is checked, a match or not, so the time does not say where (or whether) it was.
+ */
 static int find_counter(const struct otp_record *rec, uint64_t from, uint64_t to,
 			const char *input, uint64_t *at)
 {
+	bool found = false;
+
 	for (uint64_t c = from; c < to; c++) {
 		bool match = false;
 		int rc = code_matches(rec, c, input, &match);
 
 		if (rc != OTP_OK)
 			return rc;
-		if (match) {
+		if (match && !found)
 			*at = c;
-			return OTP_OK;
-		}
+		found |= match;
 	}
-	return OTP_E_WRONG;
+	return found ? OTP_OK : OTP_E_WRONG;
 }
 
+/* Never equal to a code: checked in place of an answer that cannot match (see check_one). */
+static const char no_answer[OTP_CODE_BUFSZ] = "--------";
+
+/*
+ * The window from the counter, the code after a far-ahead one (second of a resync) and the
+ * far-ahead range (first of a resync): all three are always computed, whatever matched.
+ */
 static int check_hotp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
 		      struct otp_outcome *out)
 {
-	uint64_t w = effective_window(rec->window, pol->hotp_window), at = 0;
-	int rc;
+	uint64_t w = effective_window(rec->window, pol->hotp_window), at = 0, second = 0, ahead = 0;
+	bool pending = pol->hotp_resync && rec->resync_counter >= 0;
+	uint64_t next = pending ? (uint64_t)rec->resync_counter + 1 : rec->counter;
+	int rc, rc2, rc3 = OTP_E_WRONG;
 
 	if (w == 0)
 		w = 1;
 	rc = find_counter(rec, rec->counter, rec->counter + w, code, &at);
-	/* Second code of a resync: the one right after the far-ahead code seen last time. */
-	if (rc == OTP_E_WRONG && pol->hotp_resync && rec->resync_counter >= 0) {
-		uint64_t next = (uint64_t)rec->resync_counter + 1;
-
-		rc = find_counter(rec, next, next + 1, code, &at);
-	}
-	if (rc == OTP_OK) {
-		rec->counter = at + 1;
+	rc2 = find_counter(rec, next, next + 1, pending ? code : no_answer, &second);
+	if (pol->hotp_resync)
+		rc3 = find_counter(rec, rec->counter + w, rec->counter + w + pol->hotp_resync,
+				   code, &ahead);
+	if (rc != OTP_OK && rc != OTP_E_WRONG)
+		return rc;
+	if (rc2 != OTP_OK && rc2 != OTP_E_WRONG)
+		return rc2;
+	if (rc == OTP_OK || rc2 == OTP_OK) {
+		rec->counter = (rc == OTP_OK ? at : second) + 1;
 		rec->resync_counter = -1;
 		out->method = OTP_METHOD_HOTP;
 		return OTP_OK;
 	}
-	if (rc != OTP_E_WRONG || !pol->hotp_resync)
-		return rc;
-	/* First code of a resync: far ahead of the window; the next code must follow it. */
-	rc = find_counter(rec, rec->counter + w, rec->counter + w + pol->hotp_resync, code, &at);
-	if (rc == OTP_OK) {
-		rec->resync_counter = (int64_t)at;
+	if (rc3 == OTP_OK) {
+		rec->resync_counter = (int64_t)ahead;
 		out->method = OTP_METHOD_HOTP;
 		return OTP_E_RESYNC;
 	}
+	return rc3;
+}
+
+/* What a check may change in a device: kept only for the device that wins. */
+struct dev_state {
+	uint64_t counter;
+	int64_t last_step, resync_counter, matched;
+	int drift;
+};
+
+static void state_get(const struct otp_record *rec, struct dev_state *st)
+{
+	*st = (struct dev_state){ rec->counter, rec->last_step, rec->resync_counter,
+				  rec->matched, rec->drift };
+}
+
+static void state_put(struct otp_record *rec, unsigned i, const struct dev_state *st)
+{
+	otp_device_swap(rec, i);
+	rec->counter = st->counter;
+	rec->last_step = st->last_step;
+	rec->resync_counter = st->resync_counter;
+	rec->matched = st->matched;
+	rec->drift = st->drift;
+	otp_device_swap(rec, i);
+}
+
+/*
+ * Device i, swapped into the record's fields and back. A device whose digits are not the
+ * answer's length is checked all the same against an answer that cannot match: the same
+ * codes are computed whichever device the answer was meant for.
+ */
+static int check_one(struct otp_record *rec, const struct otp_policy *pol, unsigned i,
+		     const char *code, size_t len, time_t now, struct dev_state *before,
+		     struct otp_outcome *o)
+{
+	int rc = OTP_E_WRONG;
+	const char *answer;
+
+	memset(o, 0, sizeof(*o));
+	otp_device_swap(rec, i);
+	state_get(rec, before);
+	answer = len == rec->digits ? code : no_answer;
+	if (rec->secret_len > 0)
+		rc = rec->type == OTP_TOTP ? check_totp(rec, pol, answer, now, o)
+					   : check_hotp(rec, pol, answer, o);
+	if (rc == OTP_OK)
+		rec->matched = now;
+	otp_device_swap(rec, i);
 	return rc;
+}
+
+/* Which result stands when devices disagree; an internal error above all (fail closed). */
+static int rank(int rc)
+{
+	switch (rc) {
+	case OTP_E_WRONG: return 0;
+	case OTP_E_REPLAY: return 1;
+	case OTP_E_RESYNC: return 2;
+	case OTP_OK: return 3;
+	default: return 4;
+	}
+}
+
+/* Every device, always; the first of the best result wins, the others are as they were. */
+static int check_devices(struct otp_record *rec, const struct otp_policy *pol,
+			 const char *code, size_t len, time_t now, struct otp_outcome *out)
+{
+	struct dev_state before[OTP_DEVICES_MAX];
+	struct otp_outcome each[OTP_DEVICES_MAX];
+	int rc[OTP_DEVICES_MAX];
+	unsigned n = otp_device_count(rec), best = 0;
+
+	if (n == 0)
+		return OTP_E_WRONG;
+	for (unsigned i = 0; i < n; i++) {
+		rc[i] = check_one(rec, pol, i, code, len, now, &before[i], &each[i]);
+		if (rank(rc[i]) > rank(rc[best]))
+			best = i;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (i != best)
+			state_put(rec, i, &before[i]);
+	out->method = each[best].method;
+	out->device = best;
+	out->step_offset = each[best].step_offset;
+	out->drift_moved = each[best].drift_moved;
+	out->drift = each[best].drift;
+	out->drift_was = each[best].drift_was;
+	return rc[best];
 }
 
 /* The pending SMS code kept here (hashed): one use, until it expires. */
@@ -232,9 +360,7 @@ int otp_attempt_check(struct otp_record *rec, const struct otp_policy *pol, cons
 	out->counted = true;
 	if (strip_spaces(input, code, sizeof(code)) && (len = strlen(code)) > 0 &&
 	    all_digits(code, len)) {
-		if (rec->secret_len > 0 && len == rec->digits)
-			rc = rec->type == OTP_TOTP ? check_totp(rec, pol, code, now, out)
-						   : check_hotp(rec, pol, code, out);
+		rc = check_devices(rec, pol, code, len, now, out);
 		if (rc == OTP_E_WRONG)
 			rc = check_sms(rec, code, now, out);
 		/* An imported google-authenticator scratch code (8 digits). */

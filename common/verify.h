@@ -20,10 +20,13 @@ struct otp_policy {
 	unsigned max_failures;  /* consecutive failures before a lockout; 0 off */
 	unsigned lockout;       /* first lockout, seconds; doubles with each further failure */
 	unsigned lockout_max;   /* cap on one lockout, seconds */
+	unsigned max_drift;     /* TOTP: the most a device's tracked clock drift may centre the
+				 * window away from now, in steps; 0 off (OTP_DRIFT_MAX at most) */
 };
 
 #define OTP_POLICY_DEFAULTS { .window = 1, .hotp_window = 5, .hotp_resync = 100, \
-			      .max_failures = 3, .lockout = 30, .lockout_max = 900 }
+			      .max_failures = 3, .lockout = 30, .lockout_max = 900, \
+			      .max_drift = 10 }
 
 enum otp_method { OTP_METHOD_NONE, OTP_METHOD_TOTP, OTP_METHOD_HOTP, OTP_METHOD_BACKUP,
 		  OTP_METHOD_SMS };
@@ -39,7 +42,10 @@ struct otp_remote_check {
 
 struct otp_outcome {
 	enum otp_method method; /* what matched (or would have, for a replay) */
+	unsigned device;        /* TOTP/HOTP: which device (otp_device_name), 0 the first */
 	int64_t step_offset;    /* TOTP: matched step minus the current step */
+	bool drift_moved;       /* TOTP: the device's tracked drift changed ... */
+	int drift, drift_was;   /* ... to drift steps, from drift_was */
 	int64_t wait;           /* OTP_E_LOCKED: seconds until the next try */
 	bool dirty;             /* rec changed and must be written back */
 	bool counted;           /* the attempt stands as a failure in rec */
@@ -63,8 +69,11 @@ int64_t otp_lockout_remaining(const struct otp_record *rec, time_t now);
  *    checked, rec is unchanged), OTP_E_EMPTY (nothing typed: not an attempt), or OTP_OK: rec
  *    now counts this attempt as a failure (and has dropped an expired SMS code). The caller
  *    writes rec durably before step 2, and refuses the login, unchecked, if it cannot.
- * 2. otp_attempt_check: OTP_OK (rec: replay guard or counter moved, code used up, failures
- *    reset), OTP_E_RESYNC (HOTP code far ahead: rec records it and the count is taken back),
+ * 2. otp_attempt_check, against every device (all of them, each in constant time, so the
+ *    time taken does not say which one exists or matched; the first that accepts wins and
+ *    only its state moves; OK > RESYNC > REPLAY > WRONG), then the backup and SMS codes:
+ *    OTP_OK (rec: replay guard or counter moved, code used up, failures reset; out->device,
+ *    and that device's `matched` and TOTP drift), OTP_E_RESYNC (HOTP code far ahead: rec records it and the count is taken back),
  *    OTP_E_REPLAY (a code already used: not a guess, the count is taken back), all with
  *    out->dirty: write rec again; OTP_E_REMOTE: only the provider's pending code can match
  *    (ask it unlocked, then step 3); OTP_E_WRONG or an internal error (OpenSSL, memory): the

@@ -39,20 +39,22 @@ void hostkeys_free(struct module_ctx *ctx)
 	ctx->keyring.n = 0;
 }
 
-int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
+/* The secret in the record's own fields (one device, swapped in). */
+static int open_one(struct module_ctx *ctx, struct otp_record *rec, const char *dev)
 {
 	const struct otp_hostkey *key;
 
 	if (!rec->sealed) {
 		if (rec->secret_len > 0 && ctx->cfg.seal == OTP_SEAL_REQUIRED) {
 			module_log(ctx, LOG_ERR, "%s holds a plain secret and seal=required: "
-				   "re-enroll with otp-enroll to seal it", ctx->where.path);
+				   "re-enroll with otp-enroll to seal it%s", ctx->where.path, dev);
 			return OTP_E_UNSAFE;
 		}
 		return OTP_OK;
 	}
 	if (ctx->cfg.seal == OTP_SEAL_OFF) {
-		module_log(ctx, LOG_ERR, "%s holds a sealed secret but seal=off", ctx->where.path);
+		module_log(ctx, LOG_ERR, "%s holds a sealed secret but seal=off%s", ctx->where.path,
+			   dev);
 		return OTP_E_UNSAFE;
 	}
 	key = otp_hostkey_find(ctx->keyring.keys, ctx->keyring.n, rec->seal.keyid);
@@ -61,10 +63,27 @@ int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
 		return OTP_OK;
 	if (key) {
 		module_log(ctx, LOG_ERR, "the sealed secret in %s does not open: tampered with, or "
-			   "sealed for another user or path", ctx->where.path);
+			   "sealed for another user or path%s", ctx->where.path, dev);
 		return OTP_E_CRYPTO;
 	}
-	module_log(ctx, LOG_ERR, "%s is sealed to a host key that is not available (%s)",
-		   ctx->where.path, ctx->keyring.n ? "key rotated away?" : "no readable private key");
+	module_log(ctx, LOG_ERR, "%s is sealed to a host key that is not available (%s)%s",
+		   ctx->where.path, ctx->keyring.n ? "key rotated away?" : "no readable private key",
+		   dev);
 	return OTP_E_CRYPTO;
+}
+
+/* Every device's: one that does not open fails the whole login, as a single secret would. */
+int hostkeys_open_record(struct module_ctx *ctx, struct otp_record *rec)
+{
+	char dev[OTP_DEVICE_NAME_MAX + 16] = "";
+	int rc = OTP_OK;
+
+	for (unsigned i = 0; i < otp_device_count(rec) && rc == OTP_OK; i++) {
+		if (i > 0) /* the first device's messages are as they were before devices */
+			snprintf(dev, sizeof(dev), " (device %s)", otp_device_name(rec, i));
+		otp_device_swap(rec, i);
+		rc = open_one(ctx, rec, dev);
+		otp_device_swap(rec, i);
+	}
+	return rc;
 }

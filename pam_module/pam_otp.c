@@ -256,6 +256,22 @@ static const char *method_name(enum otp_method m)
 	}
 }
 
+/* "accepted TOTP code from device phone (clock ahead)", and a drift that moved. */
+static void log_accepted(struct module_ctx *ctx, const struct otp_outcome *out,
+			 const struct otp_record *after)
+{
+	bool code = out->method == OTP_METHOD_TOTP || out->method == OTP_METHOD_HOTP;
+	const char *dev = code ? otp_device_name(after, out->device) : "";
+
+	module_log(ctx, LOG_INFO, "accepted %s%s%s%s", method_name(out->method),
+		   code ? " from device " : "", dev,
+		   out->method == OTP_METHOD_TOTP && out->step_offset
+			   ? (out->step_offset < 0 ? " (clock behind)" : " (clock ahead)") : "");
+	if (out->method == OTP_METHOD_TOTP && out->drift_moved)
+		module_log(ctx, LOG_NOTICE, "device %s: clock drift now %d steps (was %d)", dev,
+			   out->drift, out->drift_was);
+}
+
 /* Map one verification result to a PAM code, with the log line and the user's message. */
 static int report(struct module_ctx *ctx, int vrc, const struct otp_outcome *out,
 		  const struct otp_record *after)
@@ -264,16 +280,14 @@ static int report(struct module_ctx *ctx, int vrc, const struct otp_outcome *out
 
 	switch (vrc) {
 	case OTP_OK:
-		module_log(ctx, LOG_INFO, "accepted %s%s", method_name(out->method),
-			   out->method == OTP_METHOD_TOTP && out->step_offset
-				   ? (out->step_offset < 0 ? " (clock behind)" : " (clock ahead)") : "");
+		log_accepted(ctx, out, after);
 		if (out->method == OTP_METHOD_BACKUP)
 			conv_message(ctx->pamh, ctx->flags, PAM_TEXT_INFO,
 				     "Backup code accepted; %u left.", after->backup_count);
 		return PAM_SUCCESS;
 	case OTP_E_REPLAY:
-		module_log(ctx, LOG_NOTICE, "rejected a %s that was already used",
-			   method_name(out->method));
+		module_log(ctx, LOG_NOTICE, "rejected a %s that was already used (device %s)",
+			   method_name(out->method), otp_device_name(after, out->device));
 		return PAM_AUTH_ERR;
 	case OTP_E_LOCKED:
 		module_log(ctx, LOG_NOTICE, "locked out for %lld more seconds", (long long)out->wait);

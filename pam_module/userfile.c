@@ -56,16 +56,24 @@ static void log_parse_error(struct module_ctx *ctx, int rc, const struct otp_why
 }
 
 /*
- * Open a sealed secret (or refuse a plain one under seal=required). as_root: privileges are
+ * Open every device's sealed secret (or refuse a plain one under seal=required). as_root: privileges are
  * not dropped, so the host keys can be read; they are read only for a sealed record (a plain
  * one costs no key lookup). The locked re-read after the prompt runs as the user and relies
  * on the keys loaded for the record read before it.
  */
+static bool any_sealed(const struct otp_record *rec)
+{
+	for (unsigned i = 0; i < rec->device_count; i++)
+		if (rec->devices[i].sealed)
+			return true;
+	return rec->sealed;
+}
+
 static int open_secret(struct module_ctx *ctx, struct otp_record *rec, bool as_root)
 {
 	int rc;
 
-	if (rec->sealed) {
+	if (any_sealed(rec)) {
 		ctx->keyring.needed = true;
 		if (as_root)
 			hostkeys_load(ctx);

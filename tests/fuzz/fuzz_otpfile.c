@@ -28,6 +28,38 @@ static void check_cleared(const struct otp_record *rec)
 	FUZZ_CHECK(rec->phone[0] == '\0');
 }
 
+static void check_same_seal(const struct otp_sealed *a, const struct otp_sealed *b)
+{
+	FUZZ_CHECK(memcmp(a->keyid, b->keyid, OTP_SEAL_KEYID_LEN) == 0);
+	FUZZ_CHECK(memcmp(a->eph, b->eph, OTP_SEAL_PUB_LEN) == 0);
+	FUZZ_CHECK(memcmp(a->nonce, b->nonce, OTP_SEAL_NONCE_LEN) == 0);
+	FUZZ_CHECK(a->ct_len == b->ct_len);
+	FUZZ_CHECK(memcmp(a->ct, b->ct, a->ct_len) == 0);
+}
+
+/* The devices beyond the first (`device` lines) and the first one's name and history. */
+static void check_same_devices(const struct otp_record *a, const struct otp_record *b)
+{
+	FUZZ_CHECK(strcmp(a->name, b->name) == 0);
+	FUZZ_CHECK(a->added == b->added && a->matched == b->matched && a->drift == b->drift);
+	FUZZ_CHECK(a->device_count == b->device_count);
+	for (unsigned i = 0; i < a->device_count; i++) {
+		const struct otp_device *x = &a->devices[i], *y = &b->devices[i];
+
+		FUZZ_CHECK(strcmp(x->name, y->name) == 0);
+		FUZZ_CHECK(x->type == y->type && x->alg == y->alg && x->digits == y->digits);
+		FUZZ_CHECK(x->period == y->period && x->sealed == y->sealed);
+		FUZZ_CHECK(x->secret_len == y->secret_len);
+		FUZZ_CHECK(memcmp(x->secret, y->secret, x->secret_len) == 0);
+		if (x->sealed)
+			check_same_seal(&x->seal, &y->seal);
+		FUZZ_CHECK(x->counter == y->counter && x->last_step == y->last_step);
+		FUZZ_CHECK(x->resync_counter == y->resync_counter && x->drift == y->drift);
+		FUZZ_CHECK(x->added == y->added && x->matched == y->matched);
+	}
+	FUZZ_CHECK(otp_device_count(a) == otp_device_count(b));
+}
+
 static void check_same(const struct otp_record *a, const struct otp_record *b)
 {
 	FUZZ_CHECK(a->type == b->type);
@@ -81,6 +113,7 @@ static void check_same(const struct otp_record *a, const struct otp_record *b)
 		FUZZ_CHECK(a->grace[i].until == b->grace[i].until);
 		FUZZ_CHECK(memcmp(a->grace[i].mac, b->grace[i].mac, OTP_GRACE_HASH_LEN) == 0);
 	}
+	check_same_devices(a, b);
 	FUZZ_CHECK(a->extra_count == b->extra_count);
 	for (unsigned i = 0; i < a->extra_count; i++)
 		FUZZ_CHECK(strcmp(a->extra[i], b->extra[i]) == 0);

@@ -42,6 +42,7 @@ static inline void assert_defaults(const struct otp_cfg *c)
 	assert_int_equal(c->policy.max_failures, 3);
 	assert_int_equal(c->policy.lockout, 30);
 	assert_int_equal(c->policy.lockout_max, 900);
+	assert_int_equal(c->policy.max_drift, 10);
 	assert_int_equal(c->seal, OTP_SEAL_OPTIONAL);
 	assert_null(c->seal_key);
 	assert_int_equal(c->grace_period, 0);

@@ -98,6 +98,40 @@ static inline void fill(uint8_t *p, size_t n, unsigned seed)
 		p[i] = (uint8_t)(seed * 131 + i * 29 + 7);
 }
 
+static inline void assert_seals_equal(const struct otp_sealed *a, const struct otp_sealed *b)
+{
+	assert_memory_equal(a->keyid, b->keyid, OTP_SEAL_KEYID_LEN);
+	assert_memory_equal(a->eph, b->eph, OTP_SEAL_PUB_LEN);
+	assert_memory_equal(a->nonce, b->nonce, OTP_SEAL_NONCE_LEN);
+	assert_int_equal(a->ct_len, b->ct_len);
+	assert_memory_equal(a->ct, b->ct, a->ct_len);
+}
+
+/* A device as the file keeps it (a hotp device has no period, a totp one no counter). */
+static inline void assert_devices_equal(const struct otp_device *a, const struct otp_device *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->alg, b->alg);
+	assert_int_equal(a->digits, b->digits);
+	if (a->type == OTP_TOTP) {
+		assert_int_equal(a->period, b->period);
+		assert_int_equal(a->last_step, b->last_step);
+		assert_int_equal(a->drift, b->drift);
+	} else {
+		assert_int_equal(a->counter, b->counter);
+		assert_int_equal(a->resync_counter, b->resync_counter);
+	}
+	assert_int_equal(a->sealed, b->sealed);
+	if (a->sealed)
+		assert_seals_equal(&a->seal, &b->seal);
+	else
+		assert_memory_equal(a->secret, b->secret, a->secret_len);
+	assert_int_equal(a->secret_len, b->secret_len);
+	assert_int_equal(a->added, b->added);
+	assert_int_equal(a->matched, b->matched);
+}
+
 /* Field by field, as far as the record says the field is there. */
 static inline void assert_records_equal(const struct otp_record *a, const struct otp_record *b)
 {
@@ -152,6 +186,13 @@ static inline void assert_records_equal(const struct otp_record *a, const struct
 		assert_int_equal(a->grace[i].until, b->grace[i].until);
 		assert_memory_equal(a->grace[i].mac, b->grace[i].mac, OTP_GRACE_HASH_LEN);
 	}
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->added, b->added);
+	assert_int_equal(a->matched, b->matched);
+	assert_int_equal(a->drift, b->drift);
+	assert_int_equal(a->device_count, b->device_count);
+	for (unsigned i = 0; i < a->device_count; i++)
+		assert_devices_equal(&a->devices[i], &b->devices[i]);
 	assert_int_equal(a->extra_count, b->extra_count);
 	for (unsigned i = 0; i < a->extra_count; i++)
 		assert_string_equal(a->extra[i], b->extra[i]);

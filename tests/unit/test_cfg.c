@@ -34,6 +34,7 @@ static const struct { const char *name; size_t off; unsigned min, max; } uints[]
 	{ "max_failures", OFF(policy.max_failures), 0, 1000 },
 	{ "lockout", OFF(policy.lockout), 1, 86400 },
 	{ "lockout_max", OFF(policy.lockout_max), 1, 7 * 86400 },
+	{ "max_drift", OFF(policy.max_drift), 0, 100 },
 	{ "grace_period", OFF(grace_period), 0, 7 * 86400 },
 	{ "code_length", OFF(code_length), 4, 10 },
 	{ "code_ttl", OFF(code_ttl), 30, 3600 },

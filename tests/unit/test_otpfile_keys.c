@@ -46,6 +46,47 @@ static void populate_common(struct otp_record *rec)
 	rec->extra_count = 1;
 }
 
+/* Device i of a populated record: totp or hotp, plain or sealed, all state set. */
+static void populate_device(struct otp_device *d, const char *name, enum otp_type type,
+			    bool sealed, unsigned seed)
+{
+	memset(d, 0, sizeof(*d));
+	strcpy(d->name, name);
+	d->type = type;
+	d->alg = type == OTP_HOTP ? OTP_SHA256 : OTP_SHA512;
+	d->digits = 8;
+	d->period = type == OTP_HOTP ? 30 : 45;
+	d->sealed = sealed;
+	if (sealed) {
+		fill(d->seal.keyid, OTP_SEAL_KEYID_LEN, seed);
+		fill(d->seal.eph, OTP_SEAL_PUB_LEN, seed + 1);
+		fill(d->seal.nonce, OTP_SEAL_NONCE_LEN, seed + 2);
+		d->seal.ct_len = 40;
+		fill(d->seal.ct, 40, seed + 3);
+	} else {
+		d->secret_len = 32;
+		fill(d->secret, 32, seed);
+	}
+	d->last_step = type == OTP_HOTP ? -1 : 56666600 + (int64_t)seed;
+	d->counter = type == OTP_HOTP ? 1000 + seed : 0;
+	d->resync_counter = type == OTP_HOTP ? 1100 + (int64_t)seed : -1;
+	d->added = 1690000000 + seed;
+	d->matched = 1700000000 + seed;
+	d->drift = type == OTP_HOTP ? 0 : -(int)seed;
+}
+
+/* Device 0's name and history, and two more devices of the other settings. */
+static void populate_devices(struct otp_record *rec, int which)
+{
+	strcpy(rec->name, which ? "token" : "phone");
+	rec->added = 1690000000;
+	rec->matched = 1700000100;
+	rec->drift = which ? 0 : 4;
+	populate_device(&rec->devices[0], "spare", OTP_TOTP, which == 1, 20);
+	populate_device(&rec->devices[1], "yubikey", OTP_HOTP, which == 0, 30);
+	rec->device_count = 2;
+}
+
 /* kind 0: TOTP with a plain secret; 1: HOTP with a sealed secret; 2: SMS codes only. */
 #define RECORDS 3
 static const unsigned record_kind[RECORDS] = { OTP_KIND_TOTP, OTP_KIND_HOTP, OTP_KIND_SMS };
@@ -75,6 +116,8 @@ static void populate(struct otp_record *rec, int which)
 		rec->resync_counter = 50;
 		rec->sms_by_provider = true; /* the other form of sms_code */
 	}
+	if (which < 2)
+		populate_devices(rec, which);
 }
 
 /* The formatted text of a fully populated record of each kind. */
@@ -334,6 +377,15 @@ static void test_repeats(void **state)
 			if (!find_line(text, i, line, sizeof(line)))
 				continue;
 			join(twice, sizeof(twice), text, line);
+			if (strcmp(otp_keys[i].name, "device") == 0) {
+				/* The same line twice is a name used twice; renamed, one more. */
+				assert_error(twice, OTP_E_PARSE, 0, "device name spare is used twice");
+				memcpy(strstr(twice + strlen(text), "spare"), "sparf", 5);
+				assert_ok(twice, &rec);
+				assert_int_equal(rec.device_count, 3);
+				otp_record_clear(&rec);
+				continue;
+			}
 			if (!otp_keys[i].repeats) {
 				snprintf(want, sizeof(want), "%s appears twice", otp_keys[i].name);
 				assert_error(twice, OTP_E_PARSE, count_lines(text) + 1, want);

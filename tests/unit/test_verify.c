@@ -173,6 +173,7 @@ static void test_totp_earlier_after_later(void **state)
 	struct otp_outcome out;
 
 	(void)state;
+	pol.max_drift = 0; /* the window stays on now (drift: test_verify_devices) */
 	make_rec(&rec, OTP_TOTP);
 	assert_int_equal(verify(&rec, &pol, code[6], T(5), &out), OTP_OK);
 	assert_int_equal(rec.last_step, 6);
