@@ -6,6 +6,7 @@
 #include "secmem.h"
 #include "smscode.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int64_t otp_lockout_remaining(const struct otp_record *rec, time_t now)
@@ -109,8 +110,10 @@ static void note_drift(struct otp_record *rec, const struct otp_policy *pol,
 }
 
 /*
- * The window is centred on now plus the drift tracked for this device (a token whose clock
- * runs off keeps working with a narrow window); every step in it is checked.
+ * The window around now, and the same window around now plus the drift tracked for this
+ * device: a token whose clock runs off keeps working with a narrow window, and a phone whose
+ * last code came from the next step still has its previous step (a code typed slowly).
+ * Every step in them is checked.
  */
 static int check_totp(struct otp_record *rec, const struct otp_policy *pol, const char *code,
 		      time_t now, struct otp_outcome *out)
@@ -118,17 +121,18 @@ static int check_totp(struct otp_record *rec, const struct otp_policy *pol, cons
 	int64_t step = otp_totp_step(now, rec->period);
 	int64_t w = effective_window(rec->window, pol->window);
 	int64_t centre = step + clamp_drift(rec->drift, pol->max_drift);
+	int64_t lo = (centre < step ? centre : step) - w, hi = (centre > step ? centre : step) + w;
 	int64_t fresh = -1, used = -1;
 
 	if (step < 0)
 		return OTP_E_WRONG;
-	/* Check every step in the window; take the earliest unused match. */
-	for (int64_t s = centre - w; s <= centre + w; s++) {
+	/* Check every step in the windows; take the earliest unused match. */
+	for (int64_t s = lo; s <= hi; s++) {
 		bool match = false;
 		int rc;
 
-		if (s < 0)
-			continue;
+		if (s < 0 || (llabs(s - step) > w && llabs(s - centre) > w))
+			continue; /* between two windows far apart */
 		if ((rc = code_matches(rec, (uint64_t)s, code, &match)) != OTP_OK)
 			return rc;
 		if (!match)

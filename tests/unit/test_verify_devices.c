@@ -244,6 +244,29 @@ static void test_drift_tracked(void **state)
 	otp_record_clear(&rec);
 }
 
+/*
+ * A phone whose last code came from the next step (drift +1) still has the window around
+ * now: a code typed slowly, from the previous step, is accepted (and the drift follows it).
+ */
+static void test_drift_keeps_window_around_now(void **state)
+{
+	struct otp_policy pol = defaults();
+	struct otp_record rec;
+	struct otp_outcome out;
+	char c[OTP_CODE_BUFSZ];
+
+	(void)state;
+	make_devs(&rec, 1, 0);
+	code_of(&rec, 0, S0 + 1, c);
+	assert_int_equal(verify(&rec, &pol, c, T(S0), &out), OTP_OK);
+	assert_int_equal(rec.drift, 1);
+	code_of(&rec, 0, S0 + 9, c); /* one step behind now */
+	assert_int_equal(verify(&rec, &pol, c, T(S0 + 10), &out), OTP_OK);
+	assert_int_equal(out.step_offset, -1);
+	assert_int_equal(rec.drift, -1);
+	otp_record_clear(&rec);
+}
+
 /* max_drift caps the tracked drift, and 0 turns tracking off. */
 static void test_drift_capped_and_off(void **state)
 {
@@ -330,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_first_match_wins),
 		cmocka_unit_test(test_resync_over_replay),
 		cmocka_unit_test(test_drift_tracked),
+		cmocka_unit_test(test_drift_keeps_window_around_now),
 		cmocka_unit_test(test_drift_capped_and_off),
 		cmocka_unit_test(test_all_devices_always_checked),
 	};
