@@ -296,7 +296,7 @@ void check_code(struct doctor *d, struct otp_record *rec)
 	char input[64];
 	int64_t k = 0;
 	time_t now;
-	int rc;
+	int rc; /* prompt_code: the length typed, or < 0 */
 
 	if (otp_record_sms_only(rec) || !open_secret(d, rec) || d->o->no_code)
 		return;
@@ -309,7 +309,16 @@ void check_code(struct doctor *d, struct otp_record *rec)
 		return;
 	rc = prompt_code("Type a current code from your device to see how far off it is "
 			 "(Enter skips): ", input, sizeof(input));
-	if (rc != 0 || !input[0]) {
+	/* Spaces are allowed, as the app groups the digits ("123 456"). */
+	if (rc > 0) {
+		size_t j = 0;
+
+		for (size_t i = 0; input[i]; i++)
+			if (input[i] != ' ')
+				input[j++] = input[i];
+		input[j] = '\0';
+	}
+	if (rc <= 0 || !input[0]) {
 		report_add(&d->rp, "code", V_OK, NULL, "no code typed: not checked");
 		otp_wipe(input, sizeof(input));
 		return;
