@@ -215,6 +215,17 @@ try:
     t.check(r.returncode == 1 and s == 'FAIL' and 'not synchronised' in text and 'NTP' in text,
             'unsynchronised clock: FAIL with the fix (%s)' % text.strip())
 
+    # The installed otp-enroll never honours the test hook: the same verdict either way.
+    installed = []
+    for env in (SYNCED, UNSYNC):
+        cmd = ['setpriv', '--reuid=%d' % e.uid, '--regid=%d' % e.gid, '--clear-groups',
+               t.ENROLL, '--check', '--no-code', '--conf=' + e.conf]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=e.nss_env(env),
+                           start_new_session=True, timeout=60)
+        installed.append(verdict(r, 'clock')[0])
+    t.check(installed[0] is not None and installed[0] == installed[1],
+            'otp-enroll (installed build) ignores OTP_ENROLL_TEST_ADJTIMEX')
+
     # --- PAM stacks ---
     bad_pam = pam_dir(e.root, 'pam-bad', {
         'sshd': '@include common-auth\n',  # no pam_otp
