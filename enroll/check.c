@@ -195,6 +195,9 @@ int check_main(int argc, char **argv)
 	}
 	if (!d.root || o.user)
 		find_user(&d);
+	else if (d.c.cfg.store == OTP_STORE_LDAP)
+		report_add(&d.rp, "directory", V_WARN, "otp-enroll --check --user=NAME",
+			   "store=ldap: name a user to check the directory and their entry");
 	if (d.have_user) {
 		if (d.c.cfg.store == OTP_STORE_LDAP)
 			have_rec = check_ldap(&d, &rec);
