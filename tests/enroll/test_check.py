@@ -299,6 +299,30 @@ try:
             '--json: every FAIL has a fix')
     t.log('sample output (misconfigured):\n' + text_run.stdout)
 
+    # --- a sealed secret: only root can try a code, and root's dry run opens it ---
+    if os.path.exists(state):
+        os.unlink(state)
+    r = e.enroll('--rotate', '--no-confirm', '--qr=none')
+    t.require(r.returncode == 0 and 'sealed' in e.otp_fields(), 'rotated to a sealed secret')
+    p = t.parse_uri(t.uri_of(r.stdout))
+    r = run(e, code='123456')
+    t.check(verdict(r, 'secret')[0] == 'ok' and 'only root' in verdict(r, 'secret')[1] and
+            'Type a current code' not in r.stderr, 'sealed: a user is not asked for a code')
+    t.wait_step_margin(p)
+    before = snapshot(e.otp)
+    r = run(e, '--user=' + t.USER, '--pam-dir=' + good_pam, as_user=False,
+            code=t.current_code(p))
+    t.check(verdict(r, 'code')[0] == 'ok', 'sealed: root\'s dry run opens it and matches')
+    t.check(snapshot(e.otp) == before, 'sealed: ~/.otp byte-equal, same mtime')
+
+    # --- a host with several mistakes at once (the sample in the closing note) ---
+    os.chmod(e.otp, 0o640)
+    r = run(e, '--user=' + t.USER, '--pam-dir=' + bad_pam, *(
+        ['--sshd-config=' + no_kbd] if have_sshd else []), as_user=False, env=UNSYNC)
+    t.check(r.returncode == 1, 'several mistakes: exit 1')
+    t.log('sample output (several mistakes):\n' + r.stdout)
+    os.chmod(e.otp, 0o600)
+
     # --- usage ---
     r = run(e, '--user=root')
     t.check(r.returncode == 2, '--check --user as a user: exit 2')
