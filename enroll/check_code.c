@@ -113,7 +113,9 @@ static int limiter_use(struct limiter *l, bool take, const struct ctx *c, int64_
 				return OTP_OK;
 			snprintf(out, sizeof(out), "# otp-enroll --check dry runs\ndryrun %lld\n",
 				 (long long)now);
-			rc = otp_file_create(&l->f, out, strlen(out), c->uid, c->gid);
+			/* An admin path's state is root's, as its record: its user cannot reset it. */
+			rc = otp_file_create(&l->f, out, strlen(out), c->admin_path ? 0 : c->uid,
+					     c->admin_path ? 0 : c->gid);
 			if (rc != OTP_E_EXISTS)
 				return rc;
 			continue; /* another run created it: count under its lock */

@@ -281,6 +281,12 @@ try:
     t.check(verdict(r, 'conf')[0] == 'ok' and s == 'FAIL' and 'from' in text,
             'twilio without from=: sms FAIL (%s)' % text.strip())
 
+    # A user cannot read a conf that holds credentials: ok, with the hint to run as root.
+    r = run(e, conf=bad_conf)
+    s, text = verdict(r, 'conf')
+    t.check(s == 'ok' and 'root only' in text and verdict(r, 'file')[0] == 'ok',
+            'a root-only conf: ok for the user, who is pointed to sudo; the file still checked')
+
     # --- --json: parses, same verdicts as the text ---
     args = ['--user=' + t.USER, '--pam-dir=' + bad_pam]
     text_run = run(e, *args, as_user=False, env=UNSYNC)
@@ -314,6 +320,28 @@ try:
             code=t.current_code(p))
     t.check(verdict(r, 'code')[0] == 'ok', 'sealed: root\'s dry run opens it and matches')
     t.check(snapshot(e.otp) == before, 'sealed: ~/.otp byte-equal, same mtime')
+
+    # --- an administrator's directory (file=/DIR/%u): root's record, root's dry-run state ---
+    admin_dir = t.host_keydir('check-admin')
+    admin_conf = os.path.join(e.root, 'admin.conf')
+    write(admin_conf, 'file = %s/%%u\nseal = off\n' % admin_dir)
+    r = subprocess.run([t.ENROLL, '--conf=' + admin_conf, '--user=' + t.USER, '--no-confirm',
+                        '--qr=none'], capture_output=True, text=True, env=e.nss_env(),
+                       start_new_session=True, timeout=60)
+    t.require(r.returncode == 0, 'enrolled into the admin directory')
+    pa = t.parse_uri(t.uri_of(r.stdout))
+    t.wait_step_margin(pa)
+    r = run(e, '--user=' + t.USER, '--pam-dir=' + good_pam, as_user=False, conf=admin_conf,
+            code=t.current_code(pa))
+    st = os.stat(os.path.join(admin_dir, t.USER + ':check'))
+    t.check(verdict(r, 'file')[0] == 'ok' and verdict(r, 'code')[0] == 'ok',
+            'admin path: file ok, root\'s dry run matches')
+    t.check(st.st_uid == 0 and st.st_mode & 0o777 == 0o600,
+            'admin path: the dry-run state is root\'s, mode 0600 (its user cannot reset it)')
+    r = run(e, conf=admin_conf)
+    t.check(verdict(r, 'file')[0] == 'warn' and 'only root' in verdict(r, 'file')[1],
+            'admin path as the user: warn, only root can check it')
+    shutil.rmtree(admin_dir, ignore_errors=True)
 
     # --- a host with several mistakes at once (the sample in the closing note) ---
     os.chmod(e.otp, 0o640)
