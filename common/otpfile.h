@@ -46,6 +46,10 @@
 #define OTP_SEAL_TAG_LEN 16
 #define OTP_SEAL_CT_MAX (OTP_SECRET_MAX + OTP_SEAL_TAG_LEN)
 #define OTP_GRACE_MAX 8
+#define OTP_DEVICES_MAX 5          /* authenticators per user, the first one included */
+#define OTP_DEVICE_NAME_MAX 32     /* [A-Za-z0-9._-], 1 to 32 bytes */
+#define OTP_DEFAULT_DEVICE "default"
+#define OTP_DRIFT_MAX 100          /* the most any max_drift= may allow, in steps */
 #define OTP_GRACE_HASH_LEN 16
 
 enum otp_type { OTP_TOTP = 0, OTP_HOTP = 1 };
@@ -64,6 +68,29 @@ struct otp_grace {
 	uint8_t host[OTP_GRACE_HASH_LEN];    /* SHA-256(service, rhost), truncated */
 	int64_t until;
 	uint8_t mac[OTP_GRACE_HASH_LEN];     /* HMAC under the user's secret: unforgeable */
+};
+
+/*
+ * One authenticator (app, token) beyond the first: what the first one keeps in the record's
+ * own fields. otp_device_swap exchanges these with the record's, so that code written for
+ * one authenticator (verification, sealing, the URI) works on any of them.
+ */
+struct otp_device {
+	char name[OTP_DEVICE_NAME_MAX + 1];
+	enum otp_type type;
+	enum otp_alg alg;
+	unsigned digits;
+	unsigned period;
+	uint8_t secret[OTP_SECRET_MAX];
+	size_t secret_len;
+	bool sealed;
+	struct otp_sealed seal;
+	uint64_t counter;
+	int64_t last_step;
+	int64_t resync_counter;
+	int64_t added;              /* when it was enrolled, 0 unknown */
+	int64_t matched;            /* when a code of it was last accepted, 0 never */
+	int drift;                  /* TOTP: steps its clock is off (the last accepted code) */
 };
 
 struct otp_backup_kdf {
@@ -106,6 +133,15 @@ struct otp_record {
 	struct otp_grace grace[OTP_GRACE_MAX];
 	unsigned grace_count;
 
+	/* The first authenticator's name and history (its settings are the fields above). */
+	char name[OTP_DEVICE_NAME_MAX + 1]; /* "" reads as OTP_DEFAULT_DEVICE */
+	int64_t added;
+	int64_t matched;
+	int drift;
+	/* The others, in the order they were added: `device` lines. */
+	struct otp_device devices[OTP_DEVICES_MAX - 1];
+	unsigned device_count;
+
 	/* Lines with keys this version does not know, kept as they were. */
 	char *extra[OTP_EXTRA_MAX];
 	unsigned extra_count;
@@ -130,6 +166,24 @@ int otp_record_parse(const char *buf, size_t len, struct otp_record *rec,
  * otp_record_parse accepts. The caller must wipe and free it (otp_free_str).
  */
 int otp_record_format(const struct otp_record *rec, char **out, size_t *outlen);
+
+/*
+ * Authenticators: 1 + device_count (0 for an SMS-only record). Device 0 is the record's own
+ * fields; otp_device_swap(rec, i) exchanges device i's settings, secret and state with them
+ * (0: nothing), and a second call swaps back. Names: otp_device_name.
+ */
+unsigned otp_device_count(const struct otp_record *rec);
+void otp_device_swap(struct otp_record *rec, unsigned i);
+const char *otp_device_name(const struct otp_record *rec, unsigned i);
+/* The index of the device called name, or -1. */
+int otp_device_find(const struct otp_record *rec, const char *name);
+/* [A-Za-z0-9._-], 1 to OTP_DEVICE_NAME_MAX bytes. */
+bool otp_device_name_ok(const char *name);
+/* Remove device i (device 0: the next one takes its place); OTP_E_INVAL for the last one. */
+int otp_device_remove(struct otp_record *rec, unsigned i);
+/* Append a device with rec_new's settings and secret (its own fields), named name. */
+int otp_device_add(struct otp_record *rec, const struct otp_record *rec_new, const char *name,
+		   int64_t now);
 
 /* Enrolled for SMS codes only: a phone, no secret. */
 bool otp_record_sms_only(const struct otp_record *rec);

@@ -252,7 +252,8 @@ static bool find_offset(const struct otp_record *rec, const char *input, time_t 
 	return found;
 }
 
-static void judge_totp(struct doctor *d, const struct otp_record *rec, int64_t k, time_t now)
+static void judge_totp(struct doctor *d, const struct otp_record *rec, int64_t k, time_t now,
+		       const char *dev)
 {
 	unsigned w = d->c.cfg.policy.window;
 	int64_t step = otp_totp_step(now, rec->period) + k;
@@ -262,45 +263,96 @@ static void judge_totp(struct doctor *d, const struct otp_record *rec, int64_t k
 	if ((uint64_t)llabs(k) > w)
 		report_add(&d->rp, "code", V_FAIL, "set the device's time to automatic (network "
 			   "time), and check this host's clock",
-			   "your code is from %lld step%s %s (%lld seconds); the module accepts %u "
-			   "step%s either side", (long long)llabs(k), llabs(k) == 1 ? "" : "s",
+			   "%syour code is from %lld step%s %s (%lld seconds); the module accepts %u "
+			   "step%s either side", dev, (long long)llabs(k), llabs(k) == 1 ? "" : "s",
 			   k > 0 ? "ahead" : "behind", (long long)(llabs(k) * rec->period), w,
 			   w == 1 ? "" : "s");
 	else if (step <= rec->last_step)
 		report_add(&d->rp, "code", V_WARN, "wait for the next code",
-			   "the code is right (offset %+lld) but was already used: the module "
-			   "refuses a code twice", (long long)k);
+			   "%sthe code is right (offset %+lld) but was already used: the module "
+			   "refuses a code twice", dev, (long long)k);
 	else
-		report_add(&d->rp, "code", V_OK, NULL, "the code matches %s (offset %+lld step%s, "
-			   "window %u): the module would accept it", k ? "a nearby step" : "now",
+		report_add(&d->rp, "code", V_OK, NULL, "%sthe code matches %s (offset %+lld step%s, "
+			   "window %u): the module would accept it", dev, k ? "a nearby step" : "now",
 			   (long long)k, llabs(k) == 1 ? "" : "s", w);
 }
 
-static void judge_hotp(struct doctor *d, const struct otp_record *rec, int64_t k)
+static void judge_hotp(struct doctor *d, const struct otp_record *rec, int64_t k, const char *dev)
 {
 	const struct otp_policy *p = &d->c.cfg.policy;
 
 	if ((uint64_t)k < p->hotp_window)
-		report_add(&d->rp, "code", V_OK, NULL, "the code is %lld ahead of the counter "
-			   "(%llu): the module would accept it", (long long)k,
+		report_add(&d->rp, "code", V_OK, NULL, "%sthe code is %lld ahead of the counter "
+			   "(%llu): the module would accept it", dev, (long long)k,
 			   (unsigned long long)rec->counter);
 	else if ((uint64_t)k < p->hotp_resync)
 		report_add(&d->rp, "code", V_WARN, "log in with this code, then the next one",
-			   "the code is %lld ahead of the counter, past hotp_window=%u: the module "
-			   "asks for the next code to resync", (long long)k, p->hotp_window);
+			   "%sthe code is %lld ahead of the counter, past hotp_window=%u: the module "
+			   "asks for the next code to resync", dev, (long long)k, p->hotp_window);
 	else
-		report_add(&d->rp, "code", V_FAIL, "otp-enroll --rotate", "the code is %lld ahead "
-			   "of the counter, past hotp_resync=%u", (long long)k, p->hotp_resync);
+		report_add(&d->rp, "code", V_FAIL, "otp-enroll --rotate", "%sthe code is %lld ahead "
+			   "of the counter, past hotp_resync=%u", dev, (long long)k, p->hotp_resync);
+}
+
+/* Can every authenticator's secret be used here (opened, if sealed)? */
+static bool open_all(struct doctor *d, struct otp_record *rec)
+{
+	bool ok = true;
+
+	for (unsigned i = 0; i < otp_device_count(rec) && ok; i++) {
+		otp_device_swap(rec, i);
+		ok = open_secret(d, rec);
+		otp_device_swap(rec, i);
+	}
+	return ok;
+}
+
+/*
+ * Every authenticator is tried, as the module tries them all (with N of them a dry run
+ * compares N * 41 codes: the limit is per record, as the lockout is per user). The match
+ * nearest zero wins; its device is swapped in for the verdict, and swapped back.
+ */
+static void compare(struct doctor *d, struct otp_record *rec, const char *input)
+{
+	time_t now = time(NULL);
+	unsigned n = otp_device_count(rec), best = 0;
+	int64_t k = 0, bestk = 0;
+	bool found = false;
+	char dev[OTP_DEVICE_NAME_MAX + 16] = "";
+
+	for (unsigned i = 0; i < n; i++) {
+		otp_device_swap(rec, i);
+		if (find_offset(rec, input, now, &k) && (!found || llabs(k) < llabs(bestk))) {
+			found = true;
+			best = i;
+			bestk = k;
+		}
+		otp_device_swap(rec, i);
+	}
+	if (!found) {
+		report_add(&d->rp, "code", V_FAIL, "check the account in the app (the issuer "
+			   "and user shown by otp-enroll --status), the device's time, or "
+			   "enroll again (otp-enroll --rotate)", "the code matches no step within "
+			   "20 either side of now (TOTP) or counter up to 40 ahead (HOTP)%s",
+			   n > 1 ? " of any device" : "");
+		return;
+	}
+	if (n > 1)
+		snprintf(dev, sizeof(dev), "device %s: ", otp_device_name(rec, best));
+	otp_device_swap(rec, best);
+	if (rec->type == OTP_TOTP)
+		judge_totp(d, rec, bestk, now, dev);
+	else
+		judge_hotp(d, rec, bestk, dev);
+	otp_device_swap(rec, best);
 }
 
 void check_code(struct doctor *d, struct otp_record *rec)
 {
 	char input[64];
-	int64_t k = 0;
-	time_t now;
 	int rc; /* prompt_code: the length typed, or < 0 */
 
-	if (otp_record_sms_only(rec) || !open_secret(d, rec) || d->o->no_code)
+	if (otp_record_sms_only(rec) || !open_all(d, rec) || d->o->no_code)
 		return;
 	if (otp_lockout_remaining(rec, time(NULL)) > 0) {
 		report_add(&d->rp, "code", V_WARN, NULL, "code not checked while %s is locked "
@@ -320,24 +372,9 @@ void check_code(struct doctor *d, struct otp_record *rec)
 				input[j++] = input[i];
 		input[j] = '\0';
 	}
-	if (rc <= 0 || !input[0]) {
+	if (rc <= 0 || !input[0])
 		report_add(&d->rp, "code", V_OK, NULL, "no code typed: not checked");
-		otp_wipe(input, sizeof(input));
-		return;
-	}
-	/* The slot is taken before the comparison: a killed run still counts. */
-	if (rate_ok(d, true)) {
-		now = time(NULL);
-		if (!find_offset(rec, input, now, &k))
-			report_add(&d->rp, "code", V_FAIL, "check the account in the app (the issuer "
-				   "and user shown by otp-enroll --status), the device's time, or "
-				   "enroll again (otp-enroll --rotate)", "the code matches no %s",
-				   rec->type == OTP_TOTP ? "step within 20 either side of now (10 "
-				   "minutes at 30 s)" : "counter from the current one to 40 ahead");
-		else if (rec->type == OTP_TOTP)
-			judge_totp(d, rec, k, now);
-		else
-			judge_hotp(d, rec, k);
-	}
+	else if (rate_ok(d, true)) /* the slot is taken first: a killed run still counts */
+		compare(d, rec, input);
 	otp_wipe(input, sizeof(input));
 }

@@ -25,8 +25,7 @@ static size_t secret_bytes(enum otp_alg alg)
 	return alg == OTP_SHA512 ? 64 : alg == OTP_SHA256 ? 32 : 20;
 }
 
-/* A new secret with the settings of the options, else of base (--rotate), else defaults. */
-static int new_record(struct ctx *c, const struct otp_record *base, struct otp_record *rec)
+int new_record(struct ctx *c, const struct otp_record *base, struct otp_record *rec)
 {
 	const struct options *o = c->o;
 
@@ -47,6 +46,8 @@ static int new_record(struct ctx *c, const struct otp_record *base, struct otp_r
 		rec->period = o->period;
 	if (o->phone_set)
 		strcpy(rec->phone, o->phone); /* checked against OTP_PHONE_MAX in main */
+	if (o->secret_stdin) /* a token programmed elsewhere: its secret, never from argv */
+		return read_secret_stdin(rec) == EXIT_OK ? EXIT_OK : (otp_record_clear(rec), EXIT_FAIL);
 	rec->secret_len = secret_bytes(rec->alg);
 	if (RAND_bytes(rec->secret, (int)rec->secret_len) != 1) {
 		say("the random number generator failed");
@@ -56,9 +57,8 @@ static int new_record(struct ctx *c, const struct otp_record *base, struct otp_r
 	return EXIT_OK;
 }
 
-/* Ask for the app's current code until it verifies against rec (which then records it
- * as used, so the same code cannot log in afterwards). */
-static int confirm(struct ctx *c, struct otp_record *rec)
+/* (confirm records the code as used, so the same code cannot log in afterwards.) */
+int confirm(struct ctx *c, struct otp_record *rec)
 {
 	struct otp_policy pol = c->cfg.policy;
 
@@ -129,16 +129,18 @@ static int write_record(struct ctx *c, const struct otp_record *rec)
 }
 
 /* Checks before anything is shown: directory there and writable, no enrollment yet. */
-static int check_target(struct ctx *c)
+static int check_target(struct ctx *c, bool *exists)
 {
-	bool exists = false;
 	int rc = target_open(c);
 
+	*exists = false;
 	if (rc == EXIT_OK)
-		rc = record_exists(c, &exists);
+		rc = record_exists(c, exists);
 	if (rc != EXIT_OK)
 		return rc;
-	if (exists && !c->o->force) {
+	if (*exists && c->o->device && !c->o->force)
+		return EXIT_OK; /* another device for an enrolled user */
+	if (*exists && !c->o->force) {
 		say("%s already exists: %s is already enrolled. Use --status to see it, --rotate "
 		    "for a new secret, --backup-codes for new backup codes, or --force to start "
 		    "over (the old secret then stops working).", c->path, c->user);
@@ -156,12 +158,22 @@ int do_enroll(struct ctx *c)
 {
 	char codes[OTP_BACKUP_MAX][OTP_BACKUP_TEXT];
 	struct otp_record rec, tmp;
+	bool exists;
 	int rc;
 
-	if ((rc = check_target(c)) != EXIT_OK)
+	if ((rc = check_target(c, &exists)) != EXIT_OK)
 		return rc;
+	if (exists && c->o->device && !c->o->force) {
+		if ((rc = read_record(c, &rec)) == EXIT_OK)
+			rc = do_add_device(c, &rec);
+		otp_record_clear(&rec);
+		return rc;
+	}
 	if ((rc = new_record(c, NULL, &rec)) != EXIT_OK)
 		return rc;
+	if (c->o->device)
+		snprintf(rec.name, sizeof(rec.name), "%s", c->o->device);
+	rec.added = time(NULL);
 	otp_record_init(&tmp);
 	rc = present(c, &rec);
 	if (rc == EXIT_OK && !c->o->no_confirm)
@@ -190,10 +202,29 @@ struct rotation {
 	const struct options *o;
 };
 
-/* Under the lock: the new secret and its settings; everything else stays. */
+static void rotate_device(struct otp_record *cur, const struct rotation *r);
+
+/* Under the lock: the device's new secret and settings (the first device's without
+ * --device); everything else stays. */
 static int apply_rotation(struct otp_record *cur, void *arg)
 {
 	const struct rotation *r = arg;
+	int i = r->o->device ? otp_device_find(cur, r->o->device) : 0;
+
+	if (i < 0)
+		return OTP_E_NOENT; /* removed meanwhile */
+	otp_device_swap(cur, (unsigned)i);
+	rotate_device(cur, r);
+	otp_device_swap(cur, (unsigned)i);
+	if (r->o->phone_set)
+		strcpy(cur->phone, r->o->phone);
+	if (r->codes)
+		copy_backup_codes(cur, r->codes);
+	return OTP_OK;
+}
+
+static void rotate_device(struct otp_record *cur, const struct rotation *r)
+{
 	const struct otp_record *n = r->fresh;
 
 	cur->type = n->type;
@@ -209,11 +240,9 @@ static int apply_rotation(struct otp_record *cur, void *arg)
 	cur->counter = n->counter;
 	cur->last_step = n->last_step;
 	cur->resync_counter = -1;
-	if (r->o->phone_set)
-		strcpy(cur->phone, r->o->phone);
-	if (r->codes)
-		copy_backup_codes(cur, r->codes);
-	return OTP_OK;
+	cur->drift = 0;
+	cur->added = time(NULL);
+	cur->matched = 0;
 }
 
 int do_rotate(struct ctx *c)
@@ -226,8 +255,17 @@ int do_rotate(struct ctx *c)
 	if ((rc = target_open(c)) != EXIT_OK || (rc = read_record(c, &old)) != EXIT_OK)
 		return rc;
 	rc = target_writable(c);
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && c->o->device && otp_device_find(&old, c->o->device) < 0) {
+		say("%s has no device called %s (--list shows them)", c->user, c->o->device);
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK) {
+		/* The device's own settings are the base of its new secret. */
+		unsigned i = c->o->device ? (unsigned)otp_device_find(&old, c->o->device) : 0;
+
+		otp_device_swap(&old, i);
 		rc = new_record(c, &old, &rec);
+	}
 	otp_record_clear(&old);
 	if (rc != EXIT_OK)
 		return rc;
@@ -314,7 +352,9 @@ int do_import(struct ctx *c)
 
 	memset(&g, 0, sizeof(g));
 	otp_record_init(&g.rec);
-	if ((rc = check_target(c)) != EXIT_OK || (rc = read_gauth(c, &g)) != EXIT_OK)
+	bool exists;
+
+	if ((rc = check_target(c, &exists)) != EXIT_OK || (rc = read_gauth(c, &g)) != EXIT_OK)
 		goto out;
 	if (c->o->phone_set)
 		strcpy(g.rec.phone, c->o->phone);

@@ -22,7 +22,7 @@
 
 enum action {
 	ACT_ENROLL, ACT_STATUS, ACT_REMOVE, ACT_ROTATE, ACT_UPDATE, ACT_IMPORT, ACT_HOSTKEY,
-	ACT_REKEY, ACT_MIGRATE
+	ACT_REKEY, ACT_MIGRATE, ACT_LIST, ACT_UNLOCK
 };
 enum qr_mode { QR_AUTO, QR_UTF8, QR_ANSI, QR_ASCII, QR_NONE };
 
@@ -45,6 +45,8 @@ struct options {
 	const char *qr_png, *qr_svg;
 	bool no_confirm, force, quiet;
 	bool dry_run;                 /* --host-rekey or --migrate --dry-run */
+	const char *device;           /* --device=NAME, NULL: the first (or only) one */
+	bool secret_stdin;            /* --secret-stdin: the secret of a token, on stdin */
 	/* Settings given as flags (--store=, --ldap-uri= ...): conf keys and values, applied
 	 * over pam_otp.conf (a user may not be able to read it). */
 	const char *settings[12][2];
@@ -99,6 +101,17 @@ const char *file_why(const struct ctx *c, int rc);
 
 /* enroll.c: new enrollment, --rotate, --import-google-authenticator. */
 int do_enroll(struct ctx *c);
+/* A new secret (or --secret-stdin's) with the options' settings, else base's, else defaults. */
+int new_record(struct ctx *c, const struct otp_record *base, struct otp_record *rec);
+/* Ask for the app's current code until it verifies against rec. */
+int confirm(struct ctx *c, struct otp_record *rec);
+
+/* device_cli.c: --device, --list, --secret-stdin, --unlock. */
+int read_secret_stdin(struct otp_record *rec);
+int do_add_device(struct ctx *c, const struct otp_record *cur);
+int do_remove_device(struct ctx *c);
+int do_list(struct ctx *c);
+int do_unlock(struct ctx *c);
 int do_rotate(struct ctx *c);
 int do_import(struct ctx *c);
 

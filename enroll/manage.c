@@ -136,6 +136,8 @@ int do_remove(struct ctx *c)
 {
 	int rc;
 
+	if (c->o->device)
+		return do_remove_device(c);
 	if ((rc = target_open(c)) != EXIT_OK)
 		return rc;
 	rc = c->ldap ? directory_remove(c) : otp_file_remove(&c->file);

@@ -32,6 +32,7 @@ enum {
 	O_PHONE, O_BACKUP, O_IMPORT, O_QR, O_QR_PNG, O_QR_SVG, O_NO_CONFIRM, O_FORCE,
 	O_STATUS, O_REMOVE, O_ROTATE, O_HOSTKEY, O_REKEY, O_DRYRUN, O_VERSION, O_MIGRATE,
 	O_SETTING, /* the conf keys below, as flags */
+	O_DEVICE, O_LIST, O_SECRET_STDIN, O_UNLOCK,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +63,10 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "migrate", required_argument, NULL, O_MIGRATE },
+	{ "device", required_argument, NULL, O_DEVICE },
+	{ "list", no_argument, NULL, O_LIST },
+	{ "secret-stdin", no_argument, NULL, O_SECRET_STDIN },
+	{ "unlock", no_argument, NULL, O_UNLOCK },
 	/* pam_otp.conf keys, for a user who cannot read it (it holds credentials) */
 	{ "store", required_argument, NULL, O_SETTING },
 	{ "ldap-uri", required_argument, NULL, O_SETTING },
@@ -89,6 +94,10 @@ static void usage(FILE *out)
 "      --phone=NUMBER      phone for SMS codes, E.164 (+15551234567); 'none' removes it\n"
 "      --import-google-authenticator[=FILE]\n"
 "                          import ~/.google_authenticator (or FILE)\n"
+"      --list              the authenticators (devices): name, type, when added and\n"
+"                          when last used (never a secret)\n"
+"      --unlock            (root, with --user) forget the failed attempts and lift\n"
+"                          a lockout, as faillock --reset does\n"
 "      --host-keygen       (root) make the host key that secrets are sealed to\n"
 "      --host-rekey [--dry-run]  (root) new host key; re-seal every enrolled file\n"
 "      --migrate=ldap [--dry-run]  (root) move every file enrollment into the\n"
@@ -102,6 +111,10 @@ static void usage(FILE *out)
 "      --period=N          seconds per TOTP code, 1-%d (default 30)\n"
 "      --issuer=NAME       name the app shows (default: the host name)\n"
 "      --label=NAME        account name in the app (default: user@host)\n"
+"      --device=NAME       another authenticator (up to %d): enrolling adds it to an\n"
+"                          enrollment; --rotate and --remove act on it alone\n"
+"      --secret-stdin      the base32 secret of a token programmed elsewhere, read\n"
+"                          from standard input (never from arguments)\n"
 "      --no-confirm        do not ask for a code before saving (for scripts)\n"
 "      --force             replace an existing enrollment (or image file)\n"
 "\n"
@@ -129,7 +142,7 @@ static void usage(FILE *out)
 "Exit status: 0 success; 1 failure (file error, wrong confirmation code,\n"
 "already enrolled without --force, not enrolled); 2 bad option or value,\n"
 "or --user without root.\n",
-		BACKUP_DEFAULT, OTP_BACKUP_MAX, OTP_PERIOD_MAX, OTP_DEFAULT_CONF);
+		BACKUP_DEFAULT, OTP_BACKUP_MAX, OTP_PERIOD_MAX, OTP_DEVICES_MAX, OTP_DEFAULT_CONF);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -235,6 +248,15 @@ static int parse_one(struct options *o, int opt, const char *arg)
 	case O_HOSTKEY: return set_action(o, ACT_HOSTKEY, "--host-keygen");
 	case O_REKEY: return set_action(o, ACT_REKEY, "--host-rekey");
 	case O_DRYRUN: o->dry_run = true; return EXIT_OK;
+	case O_DEVICE:
+		if (!otp_device_name_ok(arg))
+			return bad("--device=%s: a name of 1 to %d letters, digits, '.', '_' or '-'",
+				   arg, OTP_DEVICE_NAME_MAX);
+		o->device = arg;
+		return EXIT_OK;
+	case O_LIST: return set_action(o, ACT_LIST, "--list");
+	case O_SECRET_STDIN: o->secret_stdin = true; return EXIT_OK;
+	case O_UNLOCK: return set_action(o, ACT_UNLOCK, "--unlock");
 	case O_MIGRATE:
 		if (strcmp(arg, "ldap") != 0)
 			return bad("--migrate=%s: the one destination is ldap", arg);
@@ -276,6 +298,13 @@ static int check_options(const struct options *o)
 			   o->action == ACT_REKEY ? "--host-rekey" : "--host-keygen");
 	if (o->action == ACT_REKEY && (settings || o->phone_set || o->new_backup))
 		return bad("%s takes no settings", "--host-rekey");
+	if ((o->action == ACT_LIST || o->action == ACT_UNLOCK) &&
+	    (settings || o->phone_set || o->new_backup || o->secret_stdin))
+		return bad("%s takes no settings", o->action == ACT_LIST ? "--list" : "--unlock");
+	if (o->action == ACT_UNLOCK && (getuid() != 0 || !o->user))
+		return bad("%s is for root, with --user=NAME", "--unlock");
+	if (o->secret_stdin && o->action != ACT_ENROLL && o->action != ACT_ROTATE)
+		return bad("%s goes with an enrollment or --rotate", "--secret-stdin");
 	if (o->dry_run && o->action != ACT_REKEY && o->action != ACT_MIGRATE)
 		return bad("%s goes with --host-rekey or --migrate", "--dry-run");
 	if (o->action == ACT_MIGRATE && (geteuid() != 0 || o->user || settings || o->phone_set ||
@@ -339,6 +368,8 @@ static int run(struct ctx *c)
 	case ACT_HOSTKEY: return do_host_keygen(c);
 	case ACT_REKEY: return do_host_rekey(c);
 	case ACT_MIGRATE: return do_migrate(c);
+	case ACT_LIST: return do_list(c);
+	case ACT_UNLOCK: return do_unlock(c);
 	default: break;
 	}
 	if ((o->phone_set || o->new_backup) && !o->force) {

@@ -96,6 +96,41 @@ static int load_config(struct module_ctx *ctx, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/* Where the user's record is: the file (file=), or their directory entry (store=ldap). */
+static int locate_record(struct module_ctx *ctx)
+{
+	int rc;
+
+	snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%s", ctx->login.service);
+	if (ctx->cfg.store == OTP_STORE_LDAP) {
+		char host[256] = "";
+
+		/* A grace period opened here is for this host, not for every host of the fleet. */
+		gethostname(host, sizeof(host) - 1);
+		snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%.63s@%.255s",
+			 ctx->login.service, host);
+		/* The record is in the user's directory entry; its DN is known after the search. */
+		ctx->where.ldap = true;
+		snprintf(ctx->where.path, sizeof(ctx->where.path), "ldap entry of this user");
+		module_log(ctx, LOG_DEBUG, "store=ldap (%s), conf %s, service %s",
+			   ctx->cfg.ldap_uri ? ctx->cfg.ldap_uri : "no ldap_uri", ctx->conf_path,
+			   ctx->login.service);
+		return PAM_SUCCESS;
+	}
+	rc = otp_path_expand(ctx->cfg.file, ctx->login.user, ctx->login.pw->pw_dir, ctx->login.pw->pw_uid,
+			     ctx->where.path, sizeof(ctx->where.path));
+	if (rc != OTP_OK) {
+		module_log(ctx, LOG_ERR, "file=%s does not give an absolute path for this user",
+			   ctx->cfg.file);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	ctx->where.admin = !otp_path_in_home(ctx->cfg.file);
+	module_log(ctx, LOG_DEBUG, "file %s (%s), conf %s, service %s", ctx->where.path,
+		   ctx->where.admin ? "admin path, opened as root" : "home, opened as the user",
+		   ctx->conf_path, ctx->login.service);
+	return PAM_SUCCESS;
+}
+
 static int identify_user(struct module_ctx *ctx)
 {
 	const void *rhost = NULL, *service = NULL;
@@ -137,34 +172,7 @@ static int identify_user(struct module_ctx *ctx)
 		snprintf(ctx->login.user_safe, sizeof(ctx->login.user_safe), "%.29s as %.29s", typed, canon);
 		ctx->login.user = ctx->login.pw->pw_name;
 	}
-	snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%s", ctx->login.service);
-	if (ctx->cfg.store == OTP_STORE_LDAP) {
-		char host[256] = "";
-
-		/* A grace period opened here is for this host, not for every host of the fleet. */
-		gethostname(host, sizeof(host) - 1);
-		snprintf(ctx->login.grace_scope, sizeof(ctx->login.grace_scope), "%.63s@%.255s",
-			 ctx->login.service, host);
-		/* The record is in the user's directory entry; its DN is known after the search. */
-		ctx->where.ldap = true;
-		snprintf(ctx->where.path, sizeof(ctx->where.path), "ldap entry of this user");
-		module_log(ctx, LOG_DEBUG, "store=ldap (%s), conf %s, service %s",
-			   ctx->cfg.ldap_uri ? ctx->cfg.ldap_uri : "no ldap_uri", ctx->conf_path,
-			   ctx->login.service);
-		return PAM_SUCCESS;
-	}
-	rc = otp_path_expand(ctx->cfg.file, ctx->login.user, ctx->login.pw->pw_dir, ctx->login.pw->pw_uid,
-			     ctx->where.path, sizeof(ctx->where.path));
-	if (rc != OTP_OK) {
-		module_log(ctx, LOG_ERR, "file=%s does not give an absolute path for this user",
-			   ctx->cfg.file);
-		return PAM_AUTHINFO_UNAVAIL;
-	}
-	ctx->where.admin = !otp_path_in_home(ctx->cfg.file);
-	module_log(ctx, LOG_DEBUG, "file %s (%s), conf %s, service %s", ctx->where.path,
-		   ctx->where.admin ? "admin path, opened as root" : "home, opened as the user",
-		   ctx->conf_path, ctx->login.service);
-	return PAM_SUCCESS;
+	return locate_record(ctx);
 }
 
 /* OpenSSH passes this instead of the password when it has already decided to refuse. */
