@@ -158,6 +158,10 @@ void copy_backup_codes(struct otp_record *dst, const struct otp_record *src);
 /* prompt.c: read one line from the terminal (or stdin) with echo off. */
 int prompt_code(const char *prompt, char *buf, size_t bufsz);
 
+/* check.c: --check, the doctor (own options; see check.h). Is it asked for? Run it. */
+bool check_requested(int argc, char **argv);
+int check_main(int argc, char **argv);
+
 /* Messages: "otp-enroll: ..." on stderr. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

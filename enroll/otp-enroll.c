@@ -102,6 +102,7 @@ static void usage(FILE *out)
 "      --host-rekey [--dry-run]  (root) new host key; re-seal every enrolled file\n"
 "      --migrate=ldap [--dry-run]  (root) move every file enrollment into the\n"
 "                          directory (store=ldap), each under its file lock\n"
+"      --check             find setup mistakes (otp-enroll --check --help)\n"
 "\n"
 "Enrollment settings:\n"
 "      --type=totp|hotp    time- or counter-based codes (default totp)\n"
@@ -401,8 +402,8 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	/* Our own stdout buffer, wiped at the end: the URI and codes pass through it. */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	rc = parse_options(argc, argv, &o);
-	if (rc == EXIT_OK) {
+	rc = check_requested(argc, argv) ? check_main(argc, argv) : parse_options(argc, argv, &o);
+	if (rc == EXIT_OK && !check_requested(argc, argv)) {
 		rc = ctx_setup(&c, &o);
 		if (rc == EXIT_OK)
 			rc = run(&c);

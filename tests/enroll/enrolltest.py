@@ -22,7 +22,7 @@ import urllib.parse
 # The shared check framework (tests/pylib/checks.py); meson puts it on PYTHONPATH too.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 'pylib'))
-from checks import check, finish, log, skip  # noqa: E402,F401  (used by the tests as t.check...)
+from checks import check, finish, log, require, skip  # noqa: E402,F401  (used by the tests as t.check...)
 
 ENROLL = os.environ.get('OTP_ENROLL', '')
 PAM_OTP = os.environ.get('PAM_OTP_SO', '')
