@@ -255,12 +255,15 @@ static bool find_offset(const struct otp_record *rec, const char *input, time_t 
 static void judge_totp(struct doctor *d, const struct otp_record *rec, int64_t k, time_t now,
 		       const char *dev)
 {
-	unsigned w = d->c.cfg.policy.window;
+	unsigned w = d->c.cfg.policy.window, maxd = d->c.cfg.policy.max_drift;
 	int64_t step = otp_totp_step(now, rec->period) + k;
+	/* The module also checks the window around the device's tracked drift (verify.c). */
+	int64_t drift = maxd > OTP_DRIFT_MAX ? 0 : rec->drift > (int)maxd ? (int)maxd :
+			rec->drift < -(int)maxd ? -(int)maxd : rec->drift;
 
 	if (rec->window >= 0 && (unsigned)rec->window < w)
 		w = (unsigned)rec->window;
-	if ((uint64_t)llabs(k) > w)
+	if ((uint64_t)llabs(k) > w && (uint64_t)llabs(k - drift) > w)
 		report_add(&d->rp, "code", V_FAIL, "set the device's time to automatic (network "
 			   "time), and check this host's clock",
 			   "%syour code is from %lld step%s %s (%lld seconds); the module accepts %u "
