@@ -219,7 +219,7 @@ class Fleet:
         """The first exchange (StartTLS) by a fresh process, exec -> exit, against the same
         exchange repeated inside one process (plugin loaded once)."""
         probe = os.path.join(self.w.build, "bench", "bench_ldap_probe")
-        loop = os.path.join(self.w.build, "bench", "bench_ldap_exchange")
+        loop = probe  # with ROUNDS: the same exchange repeated in one process
         s = self.server
         u = self.users("starttls", 1)[0]
         args = [self.plugin, self.uri["starttls"], s.suffix, s.service_dn, self.ca.ca_file, u]
