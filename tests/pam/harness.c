@@ -252,3 +252,25 @@ void h_write_sealed(const char *pubpath, const char *user, const char *path, con
 	otp_record_clear(&rec);
 	otp_hostkey_free(pub);
 }
+
+int h_keydir_make(struct h_keydir *k, const char *name)
+{
+	if (geteuid() != 0)
+		return 0;
+	snprintf(k->dir, sizeof(k->dir), "/run/pam_otp_%s.XXXXXX", name);
+	if (!mkdtemp(k->dir) || chmod(k->dir, 0755) != 0)
+		return -1;
+	snprintf(k->key, sizeof(k->key), "%s/pam_otp.key", k->dir);
+	snprintf(k->pub, sizeof(k->pub), "%s/pam_otp.pub", k->dir);
+	return 0;
+}
+
+int h_keydir_remove(const struct h_keydir *k)
+{
+	char cmd[128];
+
+	if (geteuid() != 0 || !k->dir[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", k->dir);
+	return system(cmd) != 0 ? -1 : 0;
+}

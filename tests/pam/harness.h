@@ -57,6 +57,16 @@ void h_write_totp(const char *extra);
 /* A TOTP file for H_SECRET with n backup codes, returned in codes. */
 void h_write_totp_backup(unsigned n, char codes[][OTP_BACKUP_TEXT]);
 struct otp_hostkey;
+/*
+ * A directory for host keys that passes the module's root-owned walk (under /run, 0755), with
+ * the key pair's paths in it; as root only (a no-op returning 0 otherwise). Remove it with
+ * h_keydir_remove. Returns 0, or -1 when it cannot be made.
+ */
+struct h_keydir {
+	char dir[64], key[80], pub[80];
+};
+int h_keydir_make(struct h_keydir *k, const char *name);
+int h_keydir_remove(const struct h_keydir *k);
 /* Load a PEM host key (private or public) written by otp_hostkey_generate; asserts. */
 struct otp_hostkey *h_load_key(const char *path, int private_key);
 /* Write ~/.otp for H_SECRET sealed to the public key at pubpath, for (user, path), with

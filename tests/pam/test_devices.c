@@ -26,8 +26,9 @@
 
 #define T0 ((time_t)1800000000)
 
-static char keydir[] = "/run/pam_otp_dev.XXXXXX";
-static char keypath[64], pubpath[64];
+static struct h_keydir kd;
+#define keypath kd.key
+#define pubpath kd.pub
 
 /* Device i's key: H_SECRET for 0, a pattern of its own for the others. */
 static void dev_key(unsigned i, struct otp_record *r)
@@ -265,17 +266,6 @@ static void old_file_kept(void **state)
 	assert_string_equal(got, want);
 }
 
-static int make_keydir(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (!mkdtemp(keydir) || chmod(keydir, 0755) != 0)
-		return -1;
-	snprintf(keypath, sizeof(keypath), "%s/pam_otp.key", keydir);
-	snprintf(pubpath, sizeof(pubpath), "%s/pam_otp.pub", keydir);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,16 +277,14 @@ int main(void)
 		cmocka_unit_test_setup(sealed_devices, h_reset),
 		cmocka_unit_test_setup(old_file_kept, h_reset),
 	};
-	char cmd[128];
 	int rc;
 
 	cap_start_or_exit(77);
 	h_global_setup();
-	if (make_keydir() != 0)
+	if (h_keydir_make(&kd, "dev") != 0)
 		return 1;
 	rc = cmocka_run_group_tests_name("pam_devices", tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
-	if (geteuid() == 0 && system(cmd) != 0)
+	if (h_keydir_remove(&kd) != 0)
 		rc = 1;
 	h_global_teardown();
 	return rc;

@@ -22,26 +22,20 @@
 #define T0 ((time_t)1800000000)
 
 /* Host keys live in a root-owned directory: the module walks the key path as root. */
-static char keydir[] = "/run/pam_otp_seal.XXXXXX";
-static char keypath[64], pubpath[64];
+static struct h_keydir kd;
+#define keypath kd.key
+#define pubpath kd.pub
 
 static int make_keydir(void **state)
 {
-	if (geteuid() != 0)
-		return 0;
-	if (!mkdtemp(keydir) || chmod(keydir, 0755) != 0)
-		return -1;
-	snprintf(keypath, sizeof(keypath), "%s/pam_otp.key", keydir);
-	snprintf(pubpath, sizeof(pubpath), "%s/pam_otp.pub", keydir);
-	return 0;
+	(void)state;
+	return h_keydir_make(&kd, "seal");
 }
 
 static int remove_keydir(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
-	return geteuid() == 0 ? system(cmd) : 0;
+	(void)state;
+	return h_keydir_remove(&kd);
 }
 
 static void new_keys(void)
@@ -159,7 +153,7 @@ static void key_missing_or_unsafe(void **state)
 
 static void rotation_accepts_old_key(void **state)
 {
-	char old[80], oldpub[80];
+	char old[96], oldpub[96];
 
 	if (geteuid() != 0)
 		skip();
