@@ -109,6 +109,9 @@ int do_status(struct ctx *c)
 		else
 			printf("Counter:       %llu\n", (unsigned long long)rec.counter);
 	}
+	if (otp_device_count(&rec) > 1)
+		printf("Devices:       %u (the first shown here; otp-enroll --list shows all)\n",
+		       otp_device_count(&rec));
 	if (rec.window >= 0)
 		printf("Window:        %d (the module's window= applies if smaller)\n", rec.window);
 	if (rec.phone[0]) {

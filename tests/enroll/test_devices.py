@@ -48,6 +48,7 @@ try:
     t.check(len([l for l in ls.stdout.splitlines() if 'UTC' in l]) >= 3,
             '--list says when each device was added (and last used)')
 
+    t.check('Devices:       3' in e.enroll('--status').stdout, '--status counts the devices')
     for name in ('d4', 'd5'):
         t.check(e.enroll('--device=' + name, '--no-confirm', '--qr=none').returncode == 0,
                 'device %s added' % name)
