@@ -45,6 +45,10 @@ int ldapc_fail(struct otp_ldap *l, int lrc, struct otp_why *why, const char *wha
 		printable(d);
 	}
 	ldap_memfree(diag);
+	pthread_mutex_lock(&l->lock);
+	if (l->expired)
+		lrc = LDAP_TIMEOUT; /* the watchdog ended it: say why, not "server down" */
+	pthread_mutex_unlock(&l->lock);
 	if (lrc == LDAP_TIMEOUT || lrc == LDAP_TIMELIMIT_EXCEEDED)
 		return otp_why_set(why, OTP_E_DIRECTORY, "%s: %s: no answer within ldap_timeout",
 				   l->server, what);
@@ -157,6 +161,7 @@ static int try_uri(struct otp_ldap *l, const char *uri, struct otp_why *why)
 				   "(with StartTLS) or ldapi://", l->server);
 	if ((lrc = ldap_initialize(&l->ld, uri)) != LDAP_SUCCESS)
 		return ldapc_fail(l, lrc, why, "bad URI");
+	watchdog_callbacks(l);
 	ldap_set_option(l->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
 	/* A referral would send our bind elsewhere: never followed. */
 	ldap_set_option(l->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);

@@ -4,6 +4,7 @@
 #define OTP_LDAP_INT_H
 
 #include <ldap.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,7 +21,24 @@ struct otp_ldap {
 	bool first_valid;       /* first holds a read not yet handed out (NULL: no record) */
 	char server[256];       /* the URI in use, for messages */
 	int64_t deadline_ms;    /* of the current exchange (monotonic) */
+	/* The deadline's watchdog (ldap_watchdog.c); fd and expired under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t watcher;
+	bool watching;
+	bool expired;           /* the deadline passed and the connection was shut down */
+	int fd;                 /* the connection's socket, -1 none */
+	struct ldap_conncb conncb;
 };
+
+/* ldap_watchdog.c: the deadline of an exchange, enforced on the socket. */
+int watchdog_init(struct otp_ldap *l);
+void watchdog_destroy(struct otp_ldap *l);
+/* Register the connect callbacks on l->ld (after each ldap_initialize). */
+void watchdog_callbacks(struct otp_ldap *l);
+/* Around each call that talks to the server: OTP_E_DIRECTORY if it cannot be armed. */
+int watchdog_start(struct otp_ldap *l, struct otp_why *why);
+void watchdog_stop(struct otp_ldap *l);
 
 /* Remaining time of the exchange as a timeval; false when it is over. */
 bool ldapc_remaining(struct otp_ldap *l, struct timeval *tv);

@@ -98,7 +98,8 @@ static void api_close(struct otp_ldap *l)
 {
 	if (!l)
 		return;
-	ldapc_disconnect(l);
+	ldapc_disconnect(l); /* before the watchdog's lock goes: the close callback takes it */
+	watchdog_destroy(l);
 	otp_secret_free(l->first);
 	ldap_memfree(l->dn);
 	free(l->user);
@@ -113,12 +114,18 @@ static int api_open(const struct otp_ldap_settings *s, const char *user, struct 
 	int rc;
 
 	*out = NULL;
-	if (!l || !(l->user = strdup(user))) {
+	if (!l || !(l->user = strdup(user)) || watchdog_init(l) != OTP_OK) {
+		if (l)
+			free(l->user);
 		free(l);
 		return OTP_E_NOMEM;
 	}
 	l->s = s;
 	exchange(l);
+	if ((rc = watchdog_start(l, why)) != OTP_OK) {
+		api_close(l);
+		return rc;
+	}
 	sigpipe_block(&g);
 	rc = ldapc_connect(l, why);
 	if (rc == OTP_OK)
@@ -129,6 +136,7 @@ static int api_open(const struct otp_ldap_settings *s, const char *user, struct 
 		rc = ldapc_bind(l, l->dn, why);
 	}
 	sigpipe_restore(&g);
+	watchdog_stop(l);
 	if (rc != OTP_OK)
 		api_close(l);
 	else
@@ -182,9 +190,12 @@ static int api_read(struct otp_ldap *l, char **text, size_t *len, struct otp_why
 		l->first = NULL;
 		return *text ? OTP_OK : OTP_E_NOENT;
 	}
+	if ((rc = watchdog_start(l, why)) != OTP_OK)
+		return rc;
 	sigpipe_block(&g);
 	rc = read_fresh(l, text, len, why);
 	sigpipe_restore(&g);
+	watchdog_stop(l);
 	return rc;
 }
 
@@ -201,7 +212,7 @@ static int api_swap(struct otp_ldap *l, const char *old, size_t old_len, const c
 	LDAPMod *mods[3] = { NULL, NULL, NULL };
 	struct sigpipe_guard g;
 	struct timeval tv;
-	int n = 0, lrc;
+	int n = 0, lrc, rc;
 
 	l->first_valid = false; /* a write makes the search's copy stale */
 	if (old)
@@ -216,10 +227,13 @@ static int api_swap(struct otp_ldap *l, const char *old, size_t old_len, const c
 	if (!ldapc_remaining(l, &tv))
 		return ldapc_fail(l, LDAP_TIMEOUT, why, "modify");
 	ldap_set_option(l->ld, LDAP_OPT_TIMEOUT, &tv);
+	if ((rc = watchdog_start(l, why)) != OTP_OK)
+		return rc;
 	sigpipe_block(&g);
 	/* Not repeated on a lost connection: it may have been applied. */
 	lrc = ldap_modify_ext_s(l->ld, l->dn, mods, NULL, NULL);
 	sigpipe_restore(&g);
+	watchdog_stop(l);
 	if (lrc == LDAP_SUCCESS)
 		return OTP_OK;
 	/* The old value is gone (changed meanwhile), or a record appeared where none was. */

@@ -116,6 +116,73 @@ def silent_server(f):
     s.close()
 
 
+STARTTLS_OID = b"1.3.6.1.4.1.1466.20037"
+
+
+def starttls_ok(msgid):
+    """An LDAP ExtendedResponse: success for StartTLS, message msgid (< 128)."""
+    body = b"\x0a\x01\x00\x04\x00\x04\x00\x8a" + bytes([len(STARTTLS_OID)]) + STARTTLS_OID
+    seq = b"\x02\x01" + bytes([msgid]) + b"\x78" + bytes([len(body)]) + body
+    return b"\x30" + bytes([len(seq)]) + seq
+
+
+def stalling_server(mode):
+    """A loopback server that accepts StartTLS (mode "starttls", "trickle") and then never
+    completes the TLS handshake ("trickle": a record of 16 KiB at one byte every 0.3 s), or that
+    says nothing at all ("silent", for ldaps://). Its port."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+
+    def serve(c):
+        try:
+            if mode != "silent":
+                data = c.recv(4096)
+                c.sendall(starttls_ok(data[4] if len(data) > 4 else 1))
+            if mode == "trickle":  # a TLS record header for 16 KiB, then its bytes slowly
+                c.sendall(b"\x16\x03\x03\x40\x00")
+            while mode == "trickle":
+                c.sendall(b"\x00")
+                time.sleep(0.3)
+            time.sleep(60)
+        except OSError:
+            pass
+
+    def accept():
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
+    return s
+
+
+def stalled_handshake(f):
+    log("== a server that stalls the TLS handshake: bounded by ldap_timeout, no busy loop ==")
+    for mode, scheme in (("starttls", "ldap"), ("trickle", "ldap"), ("silent", "ldaps")):
+        s = stalling_server(mode)
+        f.host("stall", uri=f"{scheme}://127.0.0.1:{s.getsockname()[1]}", ldap_timeout=2)
+        t0 = os.times()
+        r = expect_unavail(f, "stall", f"{scheme}://, handshake {mode}",
+                           r"directory: .*no answer within ldap_timeout", 2 + 1)
+        cpu = sum(os.times()[2:4]) - sum(t0[2:4])  # children's user + system time
+        check(cpu < 1.0 + SLACK, f"{scheme}://, handshake {mode}: no busy loop while it waits "
+              f"({cpu:.2f} s of CPU)")
+        s.close()
+
+
+def no_thread(f):
+    log("== no thread for the deadline (RLIMIT_NPROC spent): the directory is not asked ==")
+    f.set_record("alice", record())
+    m = f.env.log_mark()
+    r = f.login("a", "alice", [totp(T0)], T0,
+                extra_env={"LD_PRELOAD": os.environ["NOTHREAD_SHIM"]})
+    check(r.result == UNAVAIL and f.env.wait_log(m, r"cannot start the deadline thread"),
+          f"fails closed, saying why: {r.result}")
+
+
 def down_and_failover(f):
     log("== a server that is down; failover along ldap_uri ==")
     s = socket.socket()
@@ -197,7 +264,8 @@ def libldap_only_for_ldap(f):
 def main(env):
     f = fleet.Fleet(env)
     f.host("a")
-    for test in (injection, wrong_ca, silent_server, down_and_failover, bad_binds, entries,
+    for test in (injection, wrong_ca, silent_server, stalled_handshake, no_thread,
+                 down_and_failover, bad_binds, entries,
                  libldap_only_for_ldap, killed_mid_login):
         test(f)
     f.check_logs_clean()
