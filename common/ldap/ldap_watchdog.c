@@ -10,6 +10,7 @@
  * - the connect callback (after the TCP connect, before TLS) gives the socket send and
  *   receive timeouts of what is left of the exchange and turns the network timeout off, so
  *   the handshake blocks in recv (no busy loop) and each recv ends in time;
+ * - (and, while there, the largest message it will take from the server is bounded);
  * - a watchdog thread shuts the socket down at the deadline, which ends any call on it (a
  *   server trickling a byte at a time included). It blocks every signal (the application's
  *   signals stay with its own threads) and is joined before the call returns, so no thread
@@ -78,12 +79,16 @@ static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *ad
 {
 	struct otp_ldap *l = ctx->lc_arg;
 	struct timeval tv, none = { -1, 0 };
+	ber_len_t max_pdu = 4 * OTP_LDAP_VALUE_MAX;
 	ber_socket_t fd = -1;
 	int flags;
 
 	(void)srv, (void)addr;
 	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
 		return 0;
+	/* No message larger than a record with room to spare: a server cannot make us buffer
+	 * gigabytes (libldap takes any size from a server by default). */
+	ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max_pdu);
 	if (!ldapc_remaining(l, &tv))
 		tv = (struct timeval){ 0, 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -173,6 +173,15 @@ def stalled_handshake(f):
         s.close()
 
 
+def oversized(f):
+    log("== a record over 64 KiB, and a message over the 256 KiB a server may send ==")
+    for size, pattern in ((100_000, r"directory: .*over 65536 bytes"),
+                          (300_000, r"directory: .*(search|Decoding|decoding|contact)")):
+        f.set_record("bob", record() + b"#" * size + b"\n")
+        expect_unavail(f, "a", f"a record of {size} bytes", pattern, 3 + 1, user="bob")
+    f.set_record("bob", None)
+
+
 def no_thread(f):
     log("== no thread for the deadline (RLIMIT_NPROC spent): the directory is not asked ==")
     f.set_record("alice", record())
@@ -264,7 +273,7 @@ def libldap_only_for_ldap(f):
 def main(env):
     f = fleet.Fleet(env)
     f.host("a")
-    for test in (injection, wrong_ca, silent_server, stalled_handshake, no_thread,
+    for test in (injection, wrong_ca, silent_server, stalled_handshake, no_thread, oversized,
                  down_and_failover, bad_binds, entries,
                  libldap_only_for_ldap, killed_mid_login):
         test(f)
