@@ -16,11 +16,43 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Typed at a terminal: asked for with echo off, like a code (prompt.c). */
+static int secret_from_terminal(char *line, size_t size, size_t *n)
+{
+	char raw[OTP_BASE32_ENCODED_LEN(OTP_SECRET_MAX) + 64];
+	int rc = prompt_code("The token's secret (base32, not shown): ", raw, sizeof(raw));
+
+	*n = 0;
+	for (int i = 0; rc > 0 && i < rc; i++) {
+		char ch = raw[i];
+
+		if (ch == ' ' || ch == '-' || ch == '\t')
+			continue;
+		if (*n + 1 >= size) {
+			rc = -2;
+			break;
+		}
+		line[(*n)++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+	}
+	line[*n] = '\0';
+	otp_wipe(raw, sizeof(raw));
+	return rc == -2 ? -1 : 0;
+}
+
 int read_secret_stdin(struct otp_record *rec)
 {
 	char line[OTP_BASE32_ENCODED_LEN(OTP_SECRET_MAX) + 64];
 	size_t n = 0;
 	int ch, len;
+
+	if (isatty(STDIN_FILENO)) {
+		if (secret_from_terminal(line, sizeof(line), &n) != 0) {
+			otp_wipe(line, sizeof(line));
+			say("--secret-stdin: the secret is longer than %d bytes", OTP_SECRET_MAX);
+			return EXIT_FAIL;
+		}
+		goto decode;
+	}
 
 	/* One line, bounded; spaces and dashes (as tokens print them) are left out. Read a
 	 * byte at a time, not through stdio: the confirmation code may follow on stdin. */
@@ -43,6 +75,7 @@ int read_secret_stdin(struct otp_record *rec)
 		line[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
 	}
 	line[n] = '\0';
+decode:
 	len = otp_base32_decode(line, n, rec->secret, sizeof(rec->secret));
 	otp_wipe(line, sizeof(line));
 	if (len < 10) {
@@ -87,7 +120,7 @@ int do_add_device(struct ctx *c, const struct otp_record *cur)
 	if ((rc = new_record(c, NULL, &rec)) != EXIT_OK)
 		return rc;
 	a.fresh = &rec;
-	rc = present(c, &rec);
+	rc = show_new_secret(c, &rec);
 	if (rc == EXIT_OK && !c->o->no_confirm)
 		rc = confirm(c, &rec);
 	if (rc == EXIT_OK)

@@ -175,7 +175,7 @@ int do_enroll(struct ctx *c)
 		snprintf(rec.name, sizeof(rec.name), "%s", c->o->device);
 	rec.added = time(NULL);
 	otp_record_init(&tmp);
-	rc = present(c, &rec);
+	rc = show_new_secret(c, &rec);
 	if (rc == EXIT_OK && !c->o->no_confirm)
 		rc = confirm(c, &rec);
 	if (rc == EXIT_OK)
@@ -270,7 +270,7 @@ int do_rotate(struct ctx *c)
 	if (rc != EXIT_OK)
 		return rc;
 	otp_record_init(&tmp);
-	rc = present(c, &rec);
+	rc = show_new_secret(c, &rec);
 	if (rc == EXIT_OK && !c->o->no_confirm)
 		rc = confirm(c, &rec);
 	if (rc == EXIT_OK && c->o->new_backup) {

@@ -149,6 +149,8 @@ int read_record(struct ctx *c, struct otp_record *rec);
 
 /* show.c: what the user sees. Show the URI, QR code and secret of rec. */
 int present(struct ctx *c, const struct otp_record *rec);
+/* present(), except for a secret the user typed in (--secret-stdin): never shown back. */
+int show_new_secret(struct ctx *c, const struct otp_record *rec);
 void show_secret(const struct otp_record *rec);
 void show_backup_codes(const struct ctx *c, char (*codes)[OTP_BACKUP_TEXT], unsigned n);
 /* Make backup codes into tmp (outside any lock: scrypt is slow on purpose). */

@@ -132,6 +132,18 @@ int present(struct ctx *c, const struct otp_record *rec)
 	return rc;
 }
 
+int show_new_secret(struct ctx *c, const struct otp_record *rec)
+{
+	/* A token's secret typed in (--secret-stdin) is not shown back: it is programmed. */
+	if (c->o->secret_stdin) {
+		note(c, "Secret read from standard input (not shown); the token is %s, %s, %u "
+		     "digits.", rec->type == OTP_TOTP ? "time-based (TOTP)" : "counter-based (HOTP)",
+		     otp_alg_name(rec->alg), rec->digits);
+		return EXIT_OK;
+	}
+	return present(c, rec);
+}
+
 void show_secret(const struct otp_record *rec)
 {
 	char b32[OTP_BASE32_ENCODED_LEN(OTP_SECRET_MAX) + 1];

@@ -4,12 +4,45 @@
 one (a code of each logs in), --list shows them without secrets, a hardware token's secret
 comes in on stdin (--secret-stdin) and is confirmed with an oathtool code, at most 5,
 --rotate and --remove act on one device alone, and root's --unlock lifts a lockout."""
+import os
+import pty
+import select
 import subprocess
+import time
 
 import enrolltest as t
 
 t.need_tools('pamtester', 'setpriv', 'oathtool')
 TOKEN = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'  # a hardware token's secret, programmed elsewhere
+
+
+CARD = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U'  # a second token, typed at a terminal
+
+
+def on_terminal(e, args, steps, timeout=30):
+    """Run otp-enroll on a pseudo-terminal; steps: (text to wait for, line to type)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = e.nss_env()
+        cmd = e.cmd(args)
+        os.execvpe(cmd[0], cmd, env)
+    out, end = b'', time.monotonic() + timeout
+    for want, line in steps + [(None, None)]:
+        while time.monotonic() < end and (want is None or want.encode() not in out):
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    data = b''
+                if not data:
+                    break
+                out += data
+        if line is not None:
+            os.write(fd, (line + '\n').encode())
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode(errors='replace'), os.waitstatus_to_exitcode(status)
 
 
 def hotp(secret, counter):
@@ -37,7 +70,16 @@ try:
     t.check(r.returncode == 0 and 'Code confirmed' in r.stdout,
             '--secret-stdin: the token is added, confirmed with its own code: ' + r.stderr)
     t.check(TOKEN not in ' '.join(e.cmd([])), 'the secret was never an argument')
+    t.check(TOKEN not in (r.stdout + r.stderr).upper().replace(' ', '') and
+            'otpauth://' not in r.stdout, 'nor shown back (no URI, no QR code)')
     t.check(e.login(hotp(TOKEN, 1)), "the token's next code logs in (the confirmation used 0)")
+
+    # At a terminal the secret is asked for with echo off, and never appears on it.
+    out, rc = on_terminal(e, ['--device=card', '--type=hotp', '--secret-stdin', '--qr=none'],
+                          [('secret (base32', CARD), ('confirm', hotp(CARD, 0))])
+    t.check(rc == 0 and 'Code confirmed' in out, '--secret-stdin at a terminal: added')
+    t.check(CARD not in out.upper().replace(' ', ''), '... and the secret never showed on it')
+    t.check(e.enroll('--remove', '--device=card').returncode == 0, '(card removed again)')
 
     ls = e.enroll('--list')
     t.log(ls.stdout)
