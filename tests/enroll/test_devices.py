@@ -40,7 +40,14 @@ def on_terminal(e, args, steps, timeout=30):
                 out += data
         if line is not None:
             os.write(fd, (line + '\n').encode())
-    _, status = os.waitpid(pid, 0)
+    while True:  # never wait for ever on a child stuck at a prompt
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done or time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    if not done:
+        os.kill(pid, 9)
+        _, status = os.waitpid(pid, 0)
     os.close(fd)
     return out.decode(errors='replace'), os.waitstatus_to_exitcode(status)
 
