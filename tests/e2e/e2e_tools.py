@@ -6,11 +6,10 @@ snippets, and a driver for programs that want a terminal (su, login).
 import base64
 import os
 import re
-import select
-import subprocess
 import time
 
 import e2e
+import terminal  # tests/pylib (on sys.path through e2e)
 from e2e import MODULE, SRC, require, run
 
 
@@ -75,44 +74,5 @@ def stack_from_host(service, snippet, args=()):
 
 # --- driving programs on a terminal ------------------------------------------------------
 def pty_run(env, argv, steps, timeout=30, stop=None):
-    """Run argv on a new pseudo-terminal as its controlling terminal. steps: list of
-    (regex, answer): wait for regex in the output, then type answer and Enter. Output
-    matching stop (after the last step done) ends the program. Returns (exit status, or None if
-    it had to be killed, output, number of steps done)."""
-    master, slave = os.openpty()
-    p = env.spawn(["setsid", "-c", *argv], stdin=slave, stdout=slave, stderr=slave,
-                  close_fds=True)
-    os.close(slave)
-    out, pos, done = b"", 0, 0
-    end = time.time() + timeout
-    try:
-        while time.time() < end:
-            if done < len(steps):
-                m = re.search(steps[done][0].encode(), out[pos:])
-                if m:
-                    pos += m.end()
-                    os.write(master, steps[done][1].encode() + b"\n")
-                    done += 1
-                    continue
-            if stop and re.search(stop.encode(), out[pos:]):
-                break
-            r, _, _ = select.select([master], [], [], 0.2)
-            if r:
-                try:
-                    data = os.read(master, 4096)
-                except OSError:
-                    data = b""
-                if not data:
-                    break
-                out += data
-            elif p.poll() is not None:
-                break
-    finally:
-        os.close(master)
-    try:
-        rc = p.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        rc = None
-    return rc, out.decode(errors="replace"), done
+    """terminal.pty_run for a program of the private environment (killed with it)."""
+    return terminal.pty_run(argv, steps, timeout, stop, spawn=env.spawn)

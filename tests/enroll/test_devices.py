@@ -4,13 +4,11 @@
 one (a code of each logs in), --list shows them without secrets, a hardware token's secret
 comes in on stdin (--secret-stdin) and is confirmed with an oathtool code, at most 5,
 --rotate and --remove act on one device alone, and root's --unlock lifts a lockout."""
-import os
-import pty
-import select
+import re
 import subprocess
-import time
 
 import enrolltest as t
+import terminal  # tests/pylib
 
 t.need_tools('pamtester', 'setpriv', 'oathtool')
 TOKEN = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'  # a hardware token's secret, programmed elsewhere
@@ -20,36 +18,10 @@ CARD = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U'  # a second token, typed at a terminal
 
 
 def on_terminal(e, args, steps, timeout=30):
-    """Run otp-enroll on a pseudo-terminal; steps: (text to wait for, line to type)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        env = e.nss_env()
-        cmd = e.cmd(args)
-        os.execvpe(cmd[0], cmd, env)
-    out, end = b'', time.monotonic() + timeout
-    for want, line in steps + [(None, None)]:
-        while time.monotonic() < end and (want is None or want.encode() not in out):
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    data = os.read(fd, 4096)
-                except OSError:
-                    data = b''
-                if not data:
-                    break
-                out += data
-        if line is not None:
-            os.write(fd, (line + '\n').encode())
-    while True:  # never wait for ever on a child stuck at a prompt
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done or time.monotonic() > end:
-            break
-        time.sleep(0.05)
-    if not done:
-        os.kill(pid, 9)
-        _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return out.decode(errors='replace'), os.waitstatus_to_exitcode(status)
+    """otp-enroll on a pseudo-terminal; steps: (text to wait for, line to type)."""
+    rc, out, _ = terminal.pty_run(e.cmd(args), [(re.escape(w), line) for w, line in steps],
+                                  timeout, env=e.nss_env())
+    return out, rc
 
 
 def hotp(secret, counter):
